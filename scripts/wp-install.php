@@ -1,0 +1,84 @@
+<?php
+/**
+ * Installs the local WordPress site into the database named by SENW_DB_NAME and
+ * activates the SENW CRM plugin. Run by sidecar.devstack with the same
+ * environment PHP's server gets. Idempotent: an installed site is left as is,
+ * and the plugin is (re)activated.
+ *
+ * Options (env): SENW_ADMIN_USER, SENW_ADMIN_PASSWORD, SENW_ADMIN_EMAIL,
+ * SENW_DEMO_USERS=1 to create one demo user per CRM role (password in
+ * SENW_DEMO_PASSWORD).
+ */
+if ( 'cli' !== PHP_SAPI ) {
+	exit( 1 );
+}
+define( 'WP_INSTALLING', true );
+$_SERVER['HTTP_HOST']   = parse_url( getenv( 'SENW_WP_URL' ) ?: 'http://127.0.0.1:8080', PHP_URL_HOST );
+$_SERVER['REQUEST_URI'] = '/';
+require dirname( __DIR__ ) . '/.wp/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+require_once ABSPATH . 'wp-admin/includes/plugin.php';
+
+$admin_user = getenv( 'SENW_ADMIN_USER' ) ?: 'admin';
+$admin_pass = getenv( 'SENW_ADMIN_PASSWORD' ) ?: 'admin';
+$admin_mail = getenv( 'SENW_ADMIN_EMAIL' ) ?: 'admin@example.com';
+
+if ( ! is_blog_installed() ) {
+	$result = wp_install( 'SENW Realty', $admin_user, $admin_mail, true, '', wp_slash( $admin_pass ) );
+	if ( is_wp_error( $result ) ) {
+		fwrite( STDERR, $result->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	echo "installed WordPress\n";
+}
+update_option( 'permalink_structure', '/%postname%/' );
+update_option( 'blog_public', '0' );
+flush_rewrite_rules( false );
+
+$activated = activate_plugin( 'senw-crm/senw-crm.php' );
+if ( is_wp_error( $activated ) ) {
+	fwrite( STDERR, 'plugin activation failed: ' . $activated->get_error_message() . "\n" );
+	exit( 1 );
+}
+echo "plugin active\n";
+
+// The admin is also a CRM admin.
+$admin = get_user_by( 'login', $admin_user );
+if ( $admin ) {
+	$admin->add_role( 'senw_crm_admin' );
+}
+
+if ( getenv( 'SENW_DEMO_USERS' ) ) {
+	$pass  = getenv( 'SENW_DEMO_PASSWORD' ) ?: 'demo';
+	$users = array(
+		array( 'agent1', 'Avery', 'Agent', 'senw_agent' ),
+		array( 'agent2', 'Blake', 'Agent', 'senw_agent' ),
+		array( 'agent3', 'Casey', 'Agent', 'senw_agent' ),
+		array( 'teamlead', 'Taylor', 'Lead', 'senw_team_lead' ),
+		array( 'manager', 'Morgan', 'Manager', 'senw_manager' ),
+		array( 'crmadmin', 'Riley', 'Admin', 'senw_crm_admin' ),
+	);
+	$ids = array();
+	foreach ( $users as $u ) {
+		$id = username_exists( $u[0] );
+		if ( ! $id ) {
+			$id = wp_insert_user(
+				array(
+					'user_login' => $u[0],
+					'user_pass'  => $pass,
+					'user_email' => $u[0] . '@example.com',
+					'first_name' => $u[1],
+					'last_name'  => $u[2],
+					'display_name' => $u[1] . ' ' . $u[2],
+					'role'       => $u[3],
+				)
+			);
+			if ( is_wp_error( $id ) ) {
+				fwrite( STDERR, $id->get_error_message() . "\n" );
+				exit( 1 );
+			}
+		}
+		$ids[ $u[0] ] = (int) $id;
+	}
+	echo 'demo users: ' . wp_json_encode( $ids ) . "\n";
+}

@@ -1,0 +1,1 @@
+"""SENW CRM sidecar: the Python half of the CRM (API, jobs, MLS sync, scoring)."""

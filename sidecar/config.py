@@ -1,0 +1,123 @@
+"""Configuration from SENW_* environment variables, parsed strictly.
+
+A bad value stops start-up with a message naming the variable (ConfigError).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, TypeVar
+
+T = TypeVar("T")
+
+
+class ConfigError(ValueError):
+    """A SENW_* variable is missing or malformed."""
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(name: str, raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in ("1", "true", "yes", "on"):
+        return True
+    if low in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _url(name: str, raw: str) -> str:
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", raw):
+        raise ConfigError(f"{name} must be a URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _prefix(name: str, raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", raw):
+        raise ConfigError(f"{name} must be letters, digits and underscores, got {raw!r}")
+    return raw
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str = "mysql+pymysql://senw_crm:@127.0.0.1:3306/senw_crm?charset=utf8mb4"
+    table_prefix: str = "wp_"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    shared_secret: str = ""
+    signature_max_age: int = 300
+    wp_url: str = "http://127.0.0.1:8080"
+    sidecar_url: str = "http://127.0.0.1:8090"
+    sendgrid_api_key: str = ""
+    sendgrid_base_url: str = "https://api.sendgrid.com"
+    sendgrid_from: str = "crm@example.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_base_url: str = "https://api.twilio.com"
+    outbox_sweep_seconds: int = 10
+    outbox_batch: int = 500
+    mls_sync_minutes: int = 15
+    mls_feeds: str = ""
+    default_region: str = "US"
+    http_timeout: float = 10.0
+    testing: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+# name -> (Config attribute, parser)
+_VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
+    "SENW_DATABASE_URL": ("database_url", _url),
+    "SENW_TABLE_PREFIX": ("table_prefix", _prefix),
+    "SENW_REDIS_URL": ("redis_url", _url),
+    "SENW_SHARED_SECRET": ("shared_secret", lambda n, v: v),
+    "SENW_SIGNATURE_MAX_AGE": ("signature_max_age", _int),
+    "SENW_WP_URL": ("wp_url", _url),
+    "SENW_SIDECAR_URL": ("sidecar_url", _url),
+    "SENW_SENDGRID_API_KEY": ("sendgrid_api_key", lambda n, v: v),
+    "SENW_SENDGRID_BASE_URL": ("sendgrid_base_url", _url),
+    "SENW_SENDGRID_FROM": ("sendgrid_from", lambda n, v: v),
+    "SENW_TWILIO_ACCOUNT_SID": ("twilio_account_sid", lambda n, v: v),
+    "SENW_TWILIO_AUTH_TOKEN": ("twilio_auth_token", lambda n, v: v),
+    "SENW_TWILIO_FROM": ("twilio_from", lambda n, v: v),
+    "SENW_TWILIO_BASE_URL": ("twilio_base_url", _url),
+    "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
+    "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
+    "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),
+    "SENW_MLS_FEEDS": ("mls_feeds", lambda n, v: v),
+    "SENW_DEFAULT_REGION": ("default_region", lambda n, v: v.upper()),
+    "SENW_HTTP_TIMEOUT": ("http_timeout", _float),
+    "SENW_TESTING": ("testing", _bool),
+}
+
+
+def load_config(env: Mapping[str, str] | None = None, **overrides: object) -> Config:
+    """Build a Config from the environment; raise ConfigError naming a bad variable."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    for name, (attr, parse) in _VARS.items():
+        if name in env:
+            values[attr] = parse(name, env[name])
+    values.update(overrides)
+    cfg = Config(**values)  # type: ignore[arg-type]
+    if cfg.signature_max_age <= 0:
+        raise ConfigError("SENW_SIGNATURE_MAX_AGE must be positive")
+    if cfg.outbox_sweep_seconds <= 0:
+        raise ConfigError("SENW_OUTBOX_SWEEP_SECONDS must be positive")
+    if cfg.mls_sync_minutes <= 0:
+        raise ConfigError("SENW_MLS_SYNC_MINUTES must be positive")
+    if bool(cfg.twilio_account_sid) != bool(cfg.twilio_auth_token):
+        raise ConfigError("SENW_TWILIO_ACCOUNT_SID and SENW_TWILIO_AUTH_TOKEN go together")
+    return cfg
