@@ -225,8 +225,20 @@ CREATE TABLE {prefix}senw_outbox (
   job_id         VARCHAR(64)   NULL,
   attempts       SMALLINT      NOT NULL DEFAULT 0,
   last_error     VARCHAR(500)  NULL,
-  KEY idx_pending (dispatched_at, id)
+  -- set when a row cannot be routed (unknown topic or queue, payload not a
+  -- JSON object): left for a person, who fixes it and clears parked_at.
+  parked_at      DATETIME(6)   NULL,
+  KEY idx_pending (dispatched_at, parked_at, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Nonces of signed plugin -> sidecar requests, kept for the signature window
+-- so a replay hits the primary key; older rows are purged by a periodic job.
+-- In the database, not Redis, so replay protection holds while Redis is down.
+CREATE TABLE {prefix}senw_request_nonces (
+  nonce    CHAR(32)      NOT NULL PRIMARY KEY,
+  seen_at  INT UNSIGNED  NOT NULL,
+  KEY idx_seen (seen_at)
+) ENGINE=InnoDB DEFAULT CHARSET=ascii;
 
 CREATE TABLE {prefix}senw_audit_log (
   id           BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
