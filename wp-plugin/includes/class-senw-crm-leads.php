@@ -1,0 +1,1004 @@
+<?php
+/**
+ * Leads and the people behind them: the one place the plugin reads and writes
+ * senw_people, senw_person_emails/phones, senw_leads and the lead's timeline.
+ * Reads apply SENW_CRM_Visibility in SQL; writes check the edit rule, record
+ * an activity and an audit row, and keep the Leads screen's denormalized
+ * columns (display_name, primary_email, primary_phone, search_text) current.
+ *
+ * A repeat submission by a known person (same email or phone) reuses the
+ * person and their most recent open lead (status not converted/lost): the
+ * message is appended to that lead's timeline as a 'message' activity,
+ * last_activity_at is touched and a 'lead.created' outbox row is still
+ * written so the sidecar rescoring runs. Only when the person has no open lead
+ * is a new lead row created.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+class SENW_CRM_Leads {
+
+	const CLOSED_STATUSES = array( 'converted', 'lost' );
+
+	const ORDERBY = array(
+		'created_at'   => 'l.created_at',
+		'updated_at'   => 'l.updated_at',
+		'display_name' => 'l.display_name',
+		'score'        => 'l.score',
+		'status'       => "FIELD(l.status,'new','contacted','qualified','nurturing','appointment_set','converted','lost')",
+		'temperature'  => "FIELD(l.temperature,'hot','warm','cold')",
+	);
+
+	/** Lead columns the REST API and screens get (list rows). */
+	const LIST_COLUMNS = 'l.id, l.person_id, l.display_name, l.primary_email, l.primary_phone, l.source, l.status, l.temperature, l.score, l.agent_id, l.listing_key, l.pipeline_state, l.created_at, l.updated_at, l.last_activity_at';
+
+	/**
+	 * What create() did last: lead_id, person_id, outbox_id, reused (bool).
+	 *
+	 * @var array
+	 */
+	public static $last_create = array();
+
+	/** The consent text shown next to the checkbox (stored verbatim with each consent). */
+	public static function consent_text() {
+		$default = __( 'I agree that SENW Realty and its agents may contact me about my inquiry by email, phone call and text message, including automated messages. Consent is not a condition of purchase. Message and data rates may apply; reply STOP to opt out.', 'senw-crm' );
+		$text    = get_option( 'senw_crm_consent_text', '' );
+		return '' === $text ? $default : (string) $text;
+	}
+
+	/*
+	 * Reads.
+	 */
+
+	/**
+	 * One page of leads the user may see.
+	 *
+	 * @param array $args search, status, temperature, source, agent_id (0 = unassigned),
+	 *                    orderby, order, page, per_page (<= 100).
+	 * @param int   $user_id Viewing user.
+	 * @return array{items: array[], total: int}
+	 */
+	public static function query( array $args, $user_id ) {
+		global $wpdb;
+		$leads = SENW_CRM_Db::t( 'leads' );
+		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'l', 'view' );
+		if ( '0=1' === $scope['sql'] ) {
+			return array( 'items' => array(), 'total' => 0 );
+		}
+		$where  = array( $scope['sql'] );
+		$params = $scope['args'];
+
+		foreach ( array( 'status', 'temperature', 'source' ) as $field ) {
+			if ( ! isset( $args[ $field ] ) || '' === $args[ $field ] || array() === $args[ $field ] ) {
+				continue;
+			}
+			$values  = is_array( $args[ $field ] ) ? array_values( $args[ $field ] ) : explode( ',', (string) $args[ $field ] );
+			$values  = array_slice( array_map( 'strval', $values ), 0, 20 );
+			$where[] = "l.{$field} IN (" . implode( ',', array_fill( 0, count( $values ), '%s' ) ) . ')';
+			$params  = array_merge( $params, $values );
+		}
+		if ( isset( $args['agent_id'] ) && '' !== $args['agent_id'] && null !== $args['agent_id'] ) {
+			if ( 0 === (int) $args['agent_id'] ) {
+				$where[] = 'l.agent_id IS NULL';
+			} else {
+				$where[]  = 'l.agent_id = %d';
+				$params[] = (int) $args['agent_id'];
+			}
+		}
+		if ( isset( $args['search'] ) && is_string( $args['search'] ) && '' !== trim( $args['search'] ) ) {
+			$search  = self::search_clause( trim( $args['search'] ) );
+			$where[] = $search['sql'];
+			$params  = array_merge( $params, $search['args'] );
+		}
+		$where_sql = implode( ' AND ', $where );
+
+		$orderby  = isset( $args['orderby'], self::ORDERBY[ $args['orderby'] ] ) ? self::ORDERBY[ $args['orderby'] ] : self::ORDERBY['created_at'];
+		$order    = ( isset( $args['order'] ) && 'asc' === strtolower( (string) $args['order'] ) ) ? 'ASC' : 'DESC';
+		$per_page = isset( $args['per_page'] ) ? max( 1, min( 100, (int) $args['per_page'] ) ) : 20;
+		$page     = isset( $args['page'] ) ? max( 1, (int) $args['page'] ) : 1;
+
+		// Count and page the ids on the leads table alone; join only the page's rows.
+		$total = (int) $wpdb->get_var( SENW_CRM_Db::prepare( "SELECT COUNT(*) FROM `{$leads}` l WHERE {$where_sql}", $params ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- prepared by SENW_CRM_Db::prepare().
+		if ( 0 === $total || ( $page - 1 ) * $per_page >= $total ) {
+			return array( 'items' => array(), 'total' => $total );
+		}
+		$ids = $wpdb->get_col(
+			SENW_CRM_Db::prepare( // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- prepared by SENW_CRM_Db::prepare().
+				"SELECT l.id FROM `{$leads}` l WHERE {$where_sql} ORDER BY {$orderby} {$order}, l.id {$order} LIMIT %d OFFSET %d",
+				array_merge( $params, array( $per_page, ( $page - 1 ) * $per_page ) )
+			)
+		);
+		return array( 'items' => self::rows_by_ids( array_map( 'intval', $ids ) ), 'total' => $total );
+	}
+
+	/**
+	 * Name terms go through the FULLTEXT index (boolean mode, prefix terms);
+	 * an email or a phone number is matched on its indexed column by prefix.
+	 */
+	private static function search_clause( $search ) {
+		global $wpdb;
+		if ( false !== strpos( $search, '@' ) ) {
+			return array(
+				'sql'  => 'l.primary_email LIKE %s',
+				'args' => array( $wpdb->esc_like( mb_strtolower( $search ) ) . '%' ),
+			);
+		}
+		$digits = preg_replace( '/\D/', '', $search );
+		if ( preg_match( '/^\+?[0-9 ().\-]+$/', $search ) && strlen( $digits ) >= 3 ) {
+			if ( '+' === $search[0] || '1' === $digits[0] ) {
+				return array( 'sql' => 'l.primary_phone LIKE %s', 'args' => array( '+' . $digits . '%' ) );
+			}
+			return array(
+				'sql'  => '( l.primary_phone LIKE %s OR l.primary_phone LIKE %s )',
+				'args' => array( '+1' . $digits . '%', '+' . $digits . '%' ),
+			);
+		}
+		$terms = preg_split( '/[^\p{L}\p{N}_]+/u', mb_strtolower( $search ), -1, PREG_SPLIT_NO_EMPTY );
+		$terms = array_slice( $terms, 0, 8 );
+		// InnoDB indexes words of 3+ characters; shorter input falls back to a name prefix.
+		$long = array_filter(
+			$terms,
+			static function ( $t ) {
+				return mb_strlen( $t ) >= 3;
+			}
+		);
+		if ( empty( $long ) ) {
+			return array( 'sql' => 'l.display_name LIKE %s', 'args' => array( $wpdb->esc_like( $search ) . '%' ) );
+		}
+		$boolean = implode(
+			' ',
+			array_map(
+				static function ( $t ) {
+					return '+' . $t . '*';
+				},
+				$long
+			)
+		);
+		return array( 'sql' => 'MATCH(l.search_text) AGAINST (%s IN BOOLEAN MODE)', 'args' => array( $boolean ) );
+	}
+
+	/** List rows for the given lead ids, in that order, with the agent's name. */
+	private static function rows_by_ids( array $ids ) {
+		global $wpdb;
+		if ( empty( $ids ) ) {
+			return array();
+		}
+		$leads = SENW_CRM_Db::t( 'leads' );
+		$rows  = $wpdb->get_results(
+			$wpdb->prepare( // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders built from count.
+				'SELECT ' . self::LIST_COLUMNS . ", u.display_name AS agent_name FROM `{$leads}` l LEFT JOIN {$wpdb->users} u ON u.ID = l.agent_id WHERE l.id IN (" . implode( ',', array_fill( 0, count( $ids ), '%d' ) ) . ')',
+				$ids
+			),
+			ARRAY_A
+		);
+		$by_id = array();
+		foreach ( $rows as $row ) {
+			$by_id[ (int) $row['id'] ] = self::cast_row( $row );
+		}
+		$out = array();
+		foreach ( $ids as $id ) {
+			if ( isset( $by_id[ $id ] ) ) {
+				$out[] = $by_id[ $id ];
+			}
+		}
+		return $out;
+	}
+
+	private static function cast_row( array $row ) {
+		foreach ( array( 'id', 'person_id', 'score' ) as $k ) {
+			if ( isset( $row[ $k ] ) ) {
+				$row[ $k ] = (int) $row[ $k ];
+			}
+		}
+		$row['agent_id'] = isset( $row['agent_id'] ) ? (int) $row['agent_id'] : null;
+		return $row;
+	}
+
+	/**
+	 * One lead with its person, emails, phones and consents, or null when it
+	 * does not exist or the user may not see it. Does not write the audit log:
+	 * screens showing a lead to a person call view().
+	 */
+	public static function get( $lead_id, $user_id ) {
+		global $wpdb;
+		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'l', 'view' );
+		if ( '0=1' === $scope['sql'] ) {
+			return null;
+		}
+		$leads  = SENW_CRM_Db::t( 'leads' );
+		$people = SENW_CRM_Db::t( 'people' );
+		$row    = $wpdb->get_row(
+			SENW_CRM_Db::prepare( // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- prepared by SENW_CRM_Db::prepare().
+				'SELECT ' . self::LIST_COLUMNS . ", l.message, p.first_name, p.last_name, p.contact_key, p.contact_type, u.display_name AS agent_name FROM `{$leads}` l JOIN `{$people}` p ON p.id = l.person_id LEFT JOIN {$wpdb->users} u ON u.ID = l.agent_id WHERE l.id = %d AND {$scope['sql']}",
+				array_merge( array( (int) $lead_id ), $scope['args'] )
+			),
+			ARRAY_A
+		);
+		if ( ! $row ) {
+			return null;
+		}
+		$row               = self::cast_row( $row );
+		$person_id         = $row['person_id'];
+		$row['emails']     = $wpdb->get_results( $wpdb->prepare( 'SELECT email, is_primary FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$row['phones']     = $wpdb->get_results( $wpdb->prepare( 'SELECT phone_e164, phone_raw, kind, is_primary FROM `' . SENW_CRM_Db::t( 'person_phones' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$row['consents']   = $wpdb->get_results( $wpdb->prepare( 'SELECT id, lead_id, channel, granted, consent_text, ip_address, user_agent, source_url, created_at FROM `' . SENW_CRM_Db::t( 'consents' ) . '` WHERE person_id = %d ORDER BY created_at DESC, id DESC LIMIT 50', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$row['has_consent'] = ! empty( $row['consents'] );
+		return $row;
+	}
+
+	/** get() for showing the lead to a person: writes a 'view' audit row when visible. */
+	public static function view( $lead_id, $user_id ) {
+		$lead = self::get( $lead_id, $user_id );
+		if ( null !== $lead ) {
+			SENW_CRM_Audit::log( 'view', 'lead', $lead['id'], array(), $user_id );
+		}
+		return $lead;
+	}
+
+	/**
+	 * The lead's timeline, newest first: activities, messages, engagement
+	 * events and consents. The caller has checked that the lead is visible.
+	 *
+	 * @return array[] Each: type, kind, body, created_at, user_id, user_name, meta.
+	 */
+	public static function timeline( $lead_id, $limit = 200 ) {
+		global $wpdb;
+		$lead_id = (int) $lead_id;
+		$limit   = max( 1, min( 1000, (int) $limit ) );
+		$entries = array();
+
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT a.id, a.kind, a.body, a.meta, a.user_id, u.display_name AS user_name, a.created_at FROM `' . SENW_CRM_Db::t( 'activities' ) . "` a LEFT JOIN {$wpdb->users} u ON u.ID = a.user_id WHERE a.lead_id = %d ORDER BY a.created_at DESC, a.id DESC LIMIT %d", $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		foreach ( $rows as $r ) {
+			$entries[] = array(
+				'type'       => 'activity',
+				'id'         => (int) $r['id'],
+				'kind'       => $r['kind'],
+				'body'       => $r['body'],
+				'meta'       => null === $r['meta'] ? null : json_decode( $r['meta'], true ),
+				'user_id'    => null === $r['user_id'] ? null : (int) $r['user_id'],
+				'user_name'  => $r['user_name'],
+				'created_at' => $r['created_at'],
+			);
+		}
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, channel, direction, subject, body, status, provider, created_at, sent_at FROM `' . SENW_CRM_Db::t( 'messages' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		foreach ( $rows as $r ) {
+			$entries[] = array(
+				'type'       => 'message',
+				'id'         => (int) $r['id'],
+				'kind'       => $r['channel'],
+				'body'       => $r['body'],
+				'meta'       => array(
+					'direction' => $r['direction'],
+					'subject'   => $r['subject'],
+					'status'    => $r['status'],
+					'provider'  => $r['provider'],
+					'sent_at'   => $r['sent_at'],
+				),
+				'user_id'    => null,
+				'user_name'  => null,
+				'created_at' => $r['created_at'],
+			);
+		}
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, event_type, event_timestamp, object_type, object_key, device_type, referring_url FROM `' . SENW_CRM_Db::t( 'events' ) . '` WHERE lead_id = %d ORDER BY event_timestamp DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		foreach ( $rows as $r ) {
+			$entries[] = array(
+				'type'       => 'event',
+				'id'         => (int) $r['id'],
+				'kind'       => $r['event_type'],
+				'body'       => '',
+				'meta'       => array(
+					'object_type'   => $r['object_type'],
+					'object_key'    => $r['object_key'],
+					'device_type'   => $r['device_type'],
+					'referring_url' => $r['referring_url'],
+				),
+				'user_id'    => null,
+				'user_name'  => null,
+				'created_at' => $r['event_timestamp'],
+			);
+		}
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, channel, granted, consent_text, ip_address, source_url, created_at FROM `' . SENW_CRM_Db::t( 'consents' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		foreach ( $rows as $r ) {
+			$entries[] = array(
+				'type'       => 'consent',
+				'id'         => (int) $r['id'],
+				'kind'       => $r['channel'],
+				'body'       => $r['consent_text'],
+				'meta'       => array(
+					'granted'    => (bool) $r['granted'],
+					'ip_address' => $r['ip_address'],
+					'source_url' => $r['source_url'],
+				),
+				'user_id'    => null,
+				'user_name'  => null,
+				'created_at' => $r['created_at'],
+			);
+		}
+		usort(
+			$entries,
+			static function ( $a, $b ) {
+				return strcmp( $b['created_at'], $a['created_at'] );
+			}
+		);
+		return array_slice( $entries, 0, $limit );
+	}
+
+	/**
+	 * Notes on a lead, newest first. The caller has checked visibility.
+	 *
+	 * @return array{items: array[], total: int}
+	 */
+	public static function notes( $lead_id, $page = 1, $per_page = 20 ) {
+		global $wpdb;
+		$table    = SENW_CRM_Db::t( 'activities' );
+		$per_page = max( 1, min( 100, (int) $per_page ) );
+		$page     = max( 1, (int) $page );
+		$total    = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM `{$table}` WHERE lead_id = %d AND kind = 'note'", (int) $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		$items    = $wpdb->get_results(
+			$wpdb->prepare(
+				"SELECT a.id, a.lead_id, a.user_id, u.display_name AS user_name, a.body, a.created_at FROM `{$table}` a LEFT JOIN {$wpdb->users} u ON u.ID = a.user_id WHERE a.lead_id = %d AND a.kind = 'note' ORDER BY a.created_at DESC, a.id DESC LIMIT %d OFFSET %d", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+				(int) $lead_id,
+				$per_page,
+				( $page - 1 ) * $per_page
+			),
+			ARRAY_A
+		);
+		return array( 'items' => $items, 'total' => $total );
+	}
+
+	/** Whether a lead row exists at all (for telling 404 from 403 to the "all" scope). */
+	public static function exists( $lead_id ) {
+		global $wpdb;
+		return (bool) $wpdb->get_var( $wpdb->prepare( 'SELECT 1 FROM `' . SENW_CRM_Db::t( 'leads' ) . '` WHERE id = %d', (int) $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+	}
+
+	/*
+	 * Writes.
+	 */
+
+	/**
+	 * Stores a lead from validated input, in one transaction: the person
+	 * (found by email, else phone, else new), the lead (or the person's open
+	 * lead, reused), consent rows, an InternetTracking event for a listing,
+	 * a timeline entry, an audit row and the 'lead.created' outbox row. Then
+	 * kicks the sidecar (best effort).
+	 *
+	 * @param array $clean   Output of SENW_CRM_Lead_Validator::validate().
+	 * @param int   $actor_user_id 0 for a visitor.
+	 * @param array $context ip, user_agent, source_url, referring_url, session_id,
+	 *                       consent_text, consent_channels (string[]).
+	 * @return int|WP_Error Lead id.
+	 */
+	public static function create( array $clean, $actor_user_id, array $context = array() ) {
+		$actor    = (int) $actor_user_id;
+		$agent_id = null;
+		if ( ! empty( $clean['agent_id'] ) ) {
+			if ( ! SENW_CRM_Visibility::can_assign_to( $actor, (int) $clean['agent_id'] ) ) {
+				return new WP_Error( 'senw_crm_cannot_assign', __( 'You may not assign leads to that agent.', 'senw-crm' ), array( 'status' => 403, 'params' => array( 'agent_id' => __( 'You may not assign leads to that agent.', 'senw-crm' ) ) ) );
+			}
+			$agent_id = (int) $clean['agent_id'];
+		} elseif ( $actor > 0 && user_can( $actor, 'senw_edit_leads' ) && ! user_can( $actor, 'senw_assign_leads' ) ) {
+			// An agent adding a lead keeps it; otherwise the sidecar assigns round-robin.
+			$agent_id = $actor;
+		}
+
+		$result = null;
+		for ( $attempt = 0; $attempt < 3; $attempt++ ) {
+			$result = self::create_once( $clean, $actor, $agent_id, $context );
+			if ( ! is_wp_error( $result ) || 'senw_crm_conflict' !== $result->get_error_code() ) {
+				break;
+			}
+		}
+		if ( is_wp_error( $result ) ) {
+			if ( 'senw_crm_conflict' === $result->get_error_code() ) {
+				return new WP_Error( 'senw_crm_db_error', __( 'The lead could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 503 ) );
+			}
+			return $result;
+		}
+		self::$last_create = $result;
+		SENW_CRM_Sidecar::kick_outbox( $result['outbox_id'] );
+		return $result['lead_id'];
+	}
+
+	private static function create_once( array $clean, $actor, $agent_id, array $context ) {
+		global $wpdb;
+		$now = SENW_CRM_Db::now();
+		SENW_CRM_Db::begin();
+		try {
+			$person_id = self::find_person( isset( $clean['email'] ) ? $clean['email'] : '', isset( $clean['phone_e164'] ) ? $clean['phone_e164'] : '' );
+			$is_new    = null === $person_id;
+			if ( $is_new ) {
+				self::check(
+					$wpdb->insert(
+						SENW_CRM_Db::t( 'people' ),
+						array(
+							'contact_key' => wp_generate_uuid4(),
+							'first_name'  => $clean['first_name'],
+							'last_name'   => $clean['last_name'],
+							'created_at'  => $now,
+						),
+						array( '%s', '%s', '%s', '%s' )
+					)
+				);
+				$person_id = (int) $wpdb->insert_id;
+			} else {
+				self::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), array( 'first_name' => $clean['first_name'], 'last_name' => $clean['last_name'] ), array( 'id' => $person_id ), array( '%s', '%s' ), array( '%d' ) ) );
+			}
+			if ( isset( $clean['email'] ) ) {
+				self::attach_email( $person_id, $clean['email'], false );
+			}
+			if ( isset( $clean['phone_e164'] ) ) {
+				self::attach_phone( $person_id, $clean['phone_e164'], $clean['phone'], false );
+			}
+
+			$open   = $is_new ? null : $wpdb->get_row( $wpdb->prepare( 'SELECT id, listing_key FROM `' . SENW_CRM_Db::t( 'leads' ) . "` WHERE person_id = %d AND status NOT IN ('converted','lost') ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE", $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+			$reused = (bool) $open;
+			$user   = $actor > 0 ? $actor : null;
+			if ( $reused ) {
+				$lead_id = (int) $open['id'];
+				$changes = array( 'last_activity_at' => $now );
+				if ( empty( $open['listing_key'] ) && ! empty( $clean['listing_key'] ) ) {
+					$changes['listing_key'] = $clean['listing_key'];
+				}
+				self::check( $wpdb->update( SENW_CRM_Db::t( 'leads' ), $changes, array( 'id' => $lead_id ) ) );
+				self::add_activity(
+					$lead_id,
+					$person_id,
+					$user,
+					'message',
+					isset( $clean['message'] ) && '' !== $clean['message'] ? $clean['message'] : __( 'Repeat inquiry (no message).', 'senw-crm' ),
+					array(
+						'channel'     => 'web_form',
+						'source'      => $clean['source'],
+						'listing_key' => isset( $clean['listing_key'] ) ? $clean['listing_key'] : null,
+						'repeat'      => true,
+					)
+				);
+			} else {
+				self::check(
+					$wpdb->insert(
+						SENW_CRM_Db::t( 'leads' ),
+						array(
+							'person_id'        => $person_id,
+							'source'           => $clean['source'],
+							'status'           => $clean['status'],
+							'temperature'      => $clean['temperature'],
+							'agent_id'         => $agent_id,
+							'listing_key'      => isset( $clean['listing_key'] ) ? $clean['listing_key'] : null,
+							'message'          => isset( $clean['message'] ) ? $clean['message'] : null,
+							'pipeline_state'   => 'received',
+							'created_at'       => $now,
+							'last_activity_at' => $now,
+						)
+					)
+				);
+				$lead_id = (int) $wpdb->insert_id;
+				self::add_activity(
+					$lead_id,
+					$person_id,
+					$user,
+					'system',
+					/* translators: %s: lead source */
+					sprintf( __( 'Lead received (source: %s).', 'senw-crm' ), $clean['source'] ),
+					array(
+						'source'   => $clean['source'],
+						'agent_id' => $agent_id,
+					)
+				);
+			}
+			self::refresh_person_cache( $person_id );
+
+			if ( ! empty( $clean['consent'] ) ) {
+				self::record_consent( $person_id, $lead_id, $clean, $context );
+			}
+			if ( ! empty( $clean['listing_key'] ) ) {
+				self::record_event( $person_id, $lead_id, 'SubmissionOfLeadForm', 'Property', $clean['listing_key'], $context );
+			}
+			self::check(
+				$wpdb->insert(
+					SENW_CRM_Db::t( 'outbox' ),
+					array(
+						'topic'   => 'lead.created',
+						'queue'   => 'high',
+						'payload' => wp_json_encode( array( 'lead_id' => $lead_id ) ),
+					),
+					array( '%s', '%s', '%s' )
+				)
+			);
+			$outbox_id = (int) $wpdb->insert_id;
+			SENW_CRM_Audit::log(
+				$reused ? 'repeat_inquiry' : 'create',
+				'lead',
+				$lead_id,
+				array(
+					'person_id'  => $person_id,
+					'new_person' => $is_new,
+					'fields'     => array_keys( $clean ),
+				),
+				$actor
+			);
+			if ( ! SENW_CRM_Db::commit() ) {
+				throw new RuntimeException( 'commit' );
+			}
+			return array(
+				'lead_id'   => $lead_id,
+				'person_id' => $person_id,
+				'outbox_id' => $outbox_id,
+				'reused'    => $reused,
+			);
+		} catch ( Exception $e ) {
+			$conflict = SENW_CRM_Db::last_error_is_conflict();
+			SENW_CRM_Db::rollback();
+			if ( $conflict ) {
+				return new WP_Error( 'senw_crm_conflict', 'conflict' );
+			}
+			return new WP_Error( 'senw_crm_db_error', __( 'The lead could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 500 ) );
+		}
+	}
+
+	/**
+	 * Changes a lead and its person. $fields is validator output in partial
+	 * mode (first_name, last_name, email, phone, message, listing_key, status,
+	 * temperature, source, agent_id).
+	 *
+	 * @return true|WP_Error
+	 */
+	public static function update( $lead_id, array $fields, $actor ) {
+		global $wpdb;
+		$lead_id = (int) $lead_id;
+		$actor   = (int) $actor;
+		if ( ! SENW_CRM_Visibility::can_edit_lead( $actor, $lead_id ) ) {
+			return self::forbidden();
+		}
+		if ( isset( $fields['agent_id'] ) ) {
+			$assigned = self::assign( $lead_id, $fields['agent_id'], $actor );
+			if ( is_wp_error( $assigned ) ) {
+				return $assigned;
+			}
+		}
+		$leads = SENW_CRM_Db::t( 'leads' );
+		SENW_CRM_Db::begin();
+		try {
+			$lead = $wpdb->get_row( $wpdb->prepare( "SELECT id, person_id, status, temperature, source, listing_key, message FROM `{$leads}` WHERE id = %d FOR UPDATE", $lead_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+			if ( ! $lead ) {
+				SENW_CRM_Db::rollback();
+				return self::forbidden();
+			}
+			$person_id = (int) $lead['person_id'];
+			$changed   = array();
+
+			$person = array_intersect_key( $fields, array_flip( array( 'first_name', 'last_name' ) ) );
+			if ( $person ) {
+				self::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), $person, array( 'id' => $person_id ) ) );
+				$changed = array_merge( $changed, array_keys( $person ) );
+			}
+			if ( isset( $fields['email'] ) ) {
+				$owner = self::email_owner( $fields['email'] );
+				if ( null !== $owner && $owner !== $person_id ) {
+					SENW_CRM_Db::rollback();
+					return self::field_error( 'email', __( 'This email address belongs to another contact.', 'senw-crm' ), 409 );
+				}
+				self::attach_email( $person_id, $fields['email'], true );
+				$changed[] = 'email';
+			}
+			if ( isset( $fields['phone_e164'] ) ) {
+				$owner = self::phone_owner( $fields['phone_e164'] );
+				if ( null !== $owner && $owner !== $person_id ) {
+					SENW_CRM_Db::rollback();
+					return self::field_error( 'phone', __( 'This phone number belongs to another contact.', 'senw-crm' ), 409 );
+				}
+				self::attach_phone( $person_id, $fields['phone_e164'], $fields['phone'], true );
+				$changed[] = 'phone';
+			}
+
+			$lead_changes = array();
+			foreach ( array( 'status', 'temperature', 'source', 'listing_key', 'message' ) as $field ) {
+				if ( array_key_exists( $field, $fields ) && $fields[ $field ] !== $lead[ $field ] ) {
+					$lead_changes[ $field ] = $fields[ $field ];
+				}
+			}
+			if ( $lead_changes ) {
+				$lead_changes['last_activity_at'] = SENW_CRM_Db::now();
+				self::check( $wpdb->update( $leads, $lead_changes, array( 'id' => $lead_id ) ) );
+				unset( $lead_changes['last_activity_at'] );
+				$changed = array_merge( $changed, array_keys( $lead_changes ) );
+			}
+			if ( isset( $lead_changes['status'] ) ) {
+				self::add_activity(
+					$lead_id,
+					$person_id,
+					$actor,
+					'status',
+					/* translators: 1: old status, 2: new status */
+					sprintf( __( 'Status changed from %1$s to %2$s.', 'senw-crm' ), $lead['status'], $lead_changes['status'] ),
+					array(
+						'from' => $lead['status'],
+						'to'   => $lead_changes['status'],
+					)
+				);
+			}
+			$other = array_values( array_diff( $changed, array( 'status' ) ) );
+			if ( $other ) {
+				/* translators: %s: list of field names */
+				self::add_activity( $lead_id, $person_id, $actor, 'system', sprintf( __( 'Details updated: %s.', 'senw-crm' ), implode( ', ', $other ) ), array( 'fields' => $other ) );
+			}
+			if ( array_intersect( $changed, array( 'first_name', 'last_name', 'email', 'phone' ) ) ) {
+				self::refresh_person_cache( $person_id );
+			}
+			if ( $changed ) {
+				SENW_CRM_Audit::log( 'update', 'lead', $lead_id, array( 'fields' => $changed ), $actor );
+			}
+			if ( ! SENW_CRM_Db::commit() ) {
+				throw new RuntimeException( 'commit' );
+			}
+			return true;
+		} catch ( Exception $e ) {
+			SENW_CRM_Db::rollback();
+			return new WP_Error( 'senw_crm_db_error', __( 'The lead could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 500 ) );
+		}
+	}
+
+	/** @return true|WP_Error */
+	public static function set_status( $lead_id, $status, $actor ) {
+		if ( ! in_array( $status, SENW_CRM_Lead_Validator::STATUSES, true ) ) {
+			return self::field_error( 'status', __( 'Status must be one of the listed values.', 'senw-crm' ), 400 );
+		}
+		return self::update( $lead_id, array( 'status' => $status ), $actor );
+	}
+
+	/**
+	 * Gives the lead to another agent (writes an 'assignment' activity).
+	 *
+	 * @return true|WP_Error
+	 */
+	public static function assign( $lead_id, $agent_id, $actor ) {
+		global $wpdb;
+		$lead_id  = (int) $lead_id;
+		$agent_id = (int) $agent_id;
+		$actor    = (int) $actor;
+		if ( ! SENW_CRM_Visibility::can_assign_lead( $actor, $lead_id ) ) {
+			return self::forbidden();
+		}
+		if ( ! SENW_CRM_Visibility::can_assign_to( $actor, $agent_id ) ) {
+			return self::field_error( 'agent_id', __( 'You may not assign leads to that agent.', 'senw-crm' ), 403 );
+		}
+		$leads = SENW_CRM_Db::t( 'leads' );
+		SENW_CRM_Db::begin();
+		try {
+			$lead = $wpdb->get_row( $wpdb->prepare( "SELECT id, person_id, agent_id FROM `{$leads}` WHERE id = %d FOR UPDATE", $lead_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+			$from = null === $lead['agent_id'] ? null : (int) $lead['agent_id'];
+			if ( $from !== $agent_id ) {
+				self::check(
+					$wpdb->update(
+						$leads,
+						array(
+							'agent_id'         => $agent_id,
+							'last_activity_at' => SENW_CRM_Db::now(),
+						),
+						array( 'id' => $lead_id ),
+						array( '%d', '%s' ),
+						array( '%d' )
+					)
+				);
+				$agent = get_userdata( $agent_id );
+				self::add_activity(
+					$lead_id,
+					(int) $lead['person_id'],
+					$actor,
+					'assignment',
+					/* translators: %s: agent display name */
+					sprintf( __( 'Assigned to %s.', 'senw-crm' ), $agent ? $agent->display_name : '#' . $agent_id ),
+					array(
+						'from' => $from,
+						'to'   => $agent_id,
+					)
+				);
+				SENW_CRM_Audit::log(
+					'assign',
+					'lead',
+					$lead_id,
+					array(
+						'from' => $from,
+						'to'   => $agent_id,
+					),
+					$actor
+				);
+			}
+			if ( ! SENW_CRM_Db::commit() ) {
+				throw new RuntimeException( 'commit' );
+			}
+			return true;
+		} catch ( Exception $e ) {
+			SENW_CRM_Db::rollback();
+			return new WP_Error( 'senw_crm_db_error', __( 'The lead could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 500 ) );
+		}
+	}
+
+	/**
+	 * Adds a note to the lead's timeline.
+	 *
+	 * @return int|WP_Error Activity id.
+	 */
+	public static function add_note( $lead_id, $body, $actor ) {
+		global $wpdb;
+		$lead_id = (int) $lead_id;
+		$actor   = (int) $actor;
+		if ( ! SENW_CRM_Visibility::can_edit_lead( $actor, $lead_id ) ) {
+			return self::forbidden();
+		}
+		$body = SENW_CRM_Lead_Validator::multi_line( $body );
+		if ( null === $body || '' === $body ) {
+			return self::field_error( 'body', __( 'Write the note before saving it.', 'senw-crm' ), 400 );
+		}
+		if ( mb_strlen( $body ) > SENW_CRM_Lead_Validator::MESSAGE_MAX ) {
+			/* translators: %d: maximum length */
+			return self::field_error( 'body', sprintf( __( 'A note must be at most %d characters.', 'senw-crm' ), SENW_CRM_Lead_Validator::MESSAGE_MAX ), 400 );
+		}
+		$leads = SENW_CRM_Db::t( 'leads' );
+		SENW_CRM_Db::begin();
+		try {
+			$person_id = (int) $wpdb->get_var( $wpdb->prepare( "SELECT person_id FROM `{$leads}` WHERE id = %d FOR UPDATE", $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+			$note_id   = self::add_activity( $lead_id, $person_id, $actor, 'note', $body, null );
+			self::check( $wpdb->update( $leads, array( 'last_activity_at' => SENW_CRM_Db::now() ), array( 'id' => $lead_id ) ) );
+			SENW_CRM_Audit::log( 'note', 'lead', $lead_id, array( 'activity_id' => $note_id ), $actor );
+			if ( ! SENW_CRM_Db::commit() ) {
+				throw new RuntimeException( 'commit' );
+			}
+			return $note_id;
+		} catch ( Exception $e ) {
+			SENW_CRM_Db::rollback();
+			return new WP_Error( 'senw_crm_db_error', __( 'The note could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 500 ) );
+		}
+	}
+
+	/*
+	 * Helpers (inside a transaction).
+	 */
+
+	/** Throws when a $wpdb write failed, so the caller rolls back. */
+	private static function check( $result ) {
+		if ( false === $result ) {
+			throw new RuntimeException( 'db' );
+		}
+		return $result;
+	}
+
+	private static function forbidden() {
+		return new WP_Error( 'senw_crm_forbidden', __( 'Sorry, you are not allowed to change this lead.', 'senw-crm' ), array( 'status' => 403 ) );
+	}
+
+	private static function field_error( $field, $message, $status ) {
+		return new WP_Error(
+			'rest_invalid_param',
+			$message,
+			array(
+				'status' => $status,
+				'params' => array( $field => $message ),
+			)
+		);
+	}
+
+	/** The surviving person for a matching email, else phone; null when unknown. */
+	private static function find_person( $email, $phone_e164 ) {
+		$person_id = '' !== $email ? self::email_owner( $email, true ) : null;
+		if ( null === $person_id && '' !== $phone_e164 ) {
+			$person_id = self::phone_owner( $phone_e164, true );
+		}
+		return null === $person_id ? null : self::resolve_merged( $person_id );
+	}
+
+	private static function email_owner( $email, $lock = false ) {
+		global $wpdb;
+		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT person_id FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE email = %s' . ( $lock ? ' FOR UPDATE' : '' ), $email ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		return null === $id ? null : (int) $id;
+	}
+
+	private static function phone_owner( $phone_e164, $lock = false ) {
+		global $wpdb;
+		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT person_id FROM `' . SENW_CRM_Db::t( 'person_phones' ) . '` WHERE phone_e164 = %s' . ( $lock ? ' FOR UPDATE' : '' ), $phone_e164 ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		return null === $id ? null : (int) $id;
+	}
+
+	/** Follows people.merged_into (set by the sidecar's dedupe) to the surviving person. */
+	private static function resolve_merged( $person_id ) {
+		global $wpdb;
+		$people = SENW_CRM_Db::t( 'people' );
+		for ( $i = 0; $i < 5; $i++ ) {
+			$next = $wpdb->get_var( $wpdb->prepare( "SELECT merged_into FROM `{$people}` WHERE id = %d", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+			if ( null === $next ) {
+				break;
+			}
+			$person_id = (int) $next;
+		}
+		return $person_id;
+	}
+
+	/**
+	 * Adds the email to the person unless another person has it. $primary makes
+	 * it the person's primary email; otherwise it is primary only when the
+	 * person has none.
+	 */
+	private static function attach_email( $person_id, $email, $primary ) {
+		global $wpdb;
+		$table = SENW_CRM_Db::t( 'person_emails' );
+		$owner = self::email_owner( $email );
+		if ( null !== $owner && $owner !== $person_id ) {
+			return;
+		}
+		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		$make_primary = $primary || ! $has_primary;
+		if ( $make_primary ) {
+			self::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
+		}
+		if ( null === $owner ) {
+			self::check( $wpdb->insert( $table, array( 'person_id' => $person_id, 'email' => $email, 'is_primary' => $make_primary ? 1 : 0 ), array( '%d', '%s', '%d' ) ) );
+		} elseif ( $make_primary ) {
+			self::check( $wpdb->update( $table, array( 'is_primary' => 1 ), array( 'email' => $email ), array( '%d' ), array( '%s' ) ) );
+		}
+	}
+
+	private static function attach_phone( $person_id, $phone_e164, $raw, $primary ) {
+		global $wpdb;
+		$table = SENW_CRM_Db::t( 'person_phones' );
+		$owner = self::phone_owner( $phone_e164 );
+		if ( null !== $owner && $owner !== $person_id ) {
+			return;
+		}
+		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		$make_primary = $primary || ! $has_primary;
+		if ( $make_primary ) {
+			self::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
+		}
+		if ( null === $owner ) {
+			self::check(
+				$wpdb->insert(
+					$table,
+					array(
+						'person_id'  => $person_id,
+						'phone_e164' => $phone_e164,
+						'phone_raw'  => mb_substr( (string) $raw, 0, 40 ),
+						'is_primary' => $make_primary ? 1 : 0,
+					),
+					array( '%d', '%s', '%s', '%d' )
+				)
+			);
+		} else {
+			self::check( $wpdb->update( $table, array( 'phone_raw' => mb_substr( (string) $raw, 0, 40 ), 'is_primary' => $make_primary ? 1 : 0 ), array( 'phone_e164' => $phone_e164 ) ) );
+		}
+	}
+
+	/**
+	 * Rewrites the Leads screen's copies of the person's name, primary email,
+	 * primary phone and search text on all their leads. search_text holds the
+	 * names, every email and every phone's digits (also without the NANP 1).
+	 */
+	public static function refresh_person_cache( $person_id ) {
+		global $wpdb;
+		$person_id = (int) $person_id;
+		$person    = $wpdb->get_row( $wpdb->prepare( 'SELECT first_name, last_name FROM `' . SENW_CRM_Db::t( 'people' ) . '` WHERE id = %d', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		if ( ! $person ) {
+			return;
+		}
+		$emails = $wpdb->get_col( $wpdb->prepare( 'SELECT email FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$phones = $wpdb->get_col( $wpdb->prepare( 'SELECT phone_e164 FROM `' . SENW_CRM_Db::t( 'person_phones' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$words  = array( $person['first_name'], $person['last_name'] );
+		foreach ( $emails as $email ) {
+			$words[] = $email;
+		}
+		foreach ( $phones as $phone ) {
+			$digits  = ltrim( $phone, '+' );
+			$words[] = $digits;
+			if ( 11 === strlen( $digits ) && '1' === $digits[0] ) {
+				$words[] = substr( $digits, 1 );
+			}
+		}
+		self::check(
+			$wpdb->update(
+				SENW_CRM_Db::t( 'leads' ),
+				array(
+					'display_name'  => mb_substr( trim( $person['first_name'] . ' ' . $person['last_name'] ), 0, 201 ),
+					'primary_email' => $emails ? $emails[0] : '',
+					'primary_phone' => $phones ? $phones[0] : '',
+					'search_text'   => mb_substr( implode( ' ', $words ), 0, 1000 ),
+				),
+				array( 'person_id' => $person_id ),
+				array( '%s', '%s', '%s', '%s' ),
+				array( '%d' )
+			)
+		);
+	}
+
+	private static function add_activity( $lead_id, $person_id, $user_id, $kind, $body, $meta ) {
+		global $wpdb;
+		self::check(
+			$wpdb->insert(
+				SENW_CRM_Db::t( 'activities' ),
+				array(
+					'lead_id'    => $lead_id,
+					'person_id'  => $person_id,
+					'user_id'    => $user_id ? (int) $user_id : null,
+					'kind'       => $kind,
+					'body'       => $body,
+					'meta'       => null === $meta ? null : wp_json_encode( $meta ),
+					'created_at' => SENW_CRM_Db::now(),
+				)
+			)
+		);
+		return (int) $wpdb->insert_id;
+	}
+
+	private static function record_consent( $person_id, $lead_id, array $clean, array $context ) {
+		global $wpdb;
+		$channels = isset( $context['consent_channels'] ) ? (array) $context['consent_channels'] : array();
+		if ( empty( $channels ) ) {
+			if ( isset( $clean['email'] ) ) {
+				$channels[] = 'email';
+			}
+			if ( isset( $clean['phone_e164'] ) ) {
+				$channels[] = 'sms';
+				$channels[] = 'phone';
+			}
+		}
+		$text = isset( $context['consent_text'] ) && '' !== $context['consent_text'] ? (string) $context['consent_text'] : self::consent_text();
+		$ip   = isset( $context['ip'] ) && filter_var( $context['ip'], FILTER_VALIDATE_IP ) ? $context['ip'] : SENW_CRM_Db::remote_addr();
+		foreach ( array_unique( $channels ) as $channel ) {
+			self::check(
+				$wpdb->insert(
+					SENW_CRM_Db::t( 'consents' ),
+					array(
+						'person_id'    => $person_id,
+						'lead_id'      => $lead_id,
+						'channel'      => substr( (string) $channel, 0, 10 ),
+						'granted'      => 1,
+						'consent_text' => $text,
+						'ip_address'   => $ip,
+						'user_agent'   => isset( $context['user_agent'] ) ? mb_substr( (string) $context['user_agent'], 0, 500 ) : '',
+						'source_url'   => isset( $context['source_url'] ) ? mb_substr( (string) $context['source_url'], 0, 2000 ) : '',
+						'created_at'   => SENW_CRM_Db::now(),
+					),
+					array( '%d', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%s' )
+				)
+			);
+		}
+	}
+
+	/** An engagement event with RESO InternetTracking names. */
+	private static function record_event( $person_id, $lead_id, $event_type, $object_type, $object_key, array $context ) {
+		global $wpdb;
+		$ua = isset( $context['user_agent'] ) ? (string) $context['user_agent'] : '';
+		self::check(
+			$wpdb->insert(
+				SENW_CRM_Db::t( 'events' ),
+				array(
+					'event_key'       => wp_generate_uuid4(),
+					'event_type'      => $event_type,
+					'event_timestamp' => SENW_CRM_Db::now(),
+					'session_id'      => isset( $context['session_id'] ) ? substr( (string) $context['session_id'], 0, 64 ) : null,
+					'actor_type'      => 'Client',
+					'actor_key'       => $wpdb->get_var( $wpdb->prepare( 'SELECT contact_key FROM `' . SENW_CRM_Db::t( 'people' ) . '` WHERE id = %d', $person_id ) ), // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+					'object_type'     => $object_type,
+					'object_key'      => $object_key,
+					'person_id'       => $person_id,
+					'lead_id'         => $lead_id,
+					'device_type'     => self::device_type( $ua ),
+					'referring_url'   => isset( $context['referring_url'] ) ? mb_substr( (string) $context['referring_url'], 0, 2000 ) : ( isset( $context['source_url'] ) ? mb_substr( (string) $context['source_url'], 0, 2000 ) : null ),
+					'user_agent'      => '' === $ua ? null : mb_substr( $ua, 0, 500 ),
+				)
+			)
+		);
+	}
+
+	/** RESO DeviceType from a user agent. */
+	public static function device_type( $ua ) {
+		if ( '' === $ua ) {
+			return 'Unknown';
+		}
+		if ( preg_match( '/iPad|Tablet/i', $ua ) ) {
+			return 'Tablet';
+		}
+		if ( preg_match( '/Mobi|Android|iPhone/i', $ua ) ) {
+			return 'Mobile';
+		}
+		return 'Desktop';
+	}
+}

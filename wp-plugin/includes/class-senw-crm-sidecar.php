@@ -1,0 +1,96 @@
+<?php
+/**
+ * Signed HTTP calls from the plugin to the sidecar. Every request carries
+ * X-SENW-Timestamp, X-SENW-Nonce and X-SENW-Signature = hex HMAC-SHA256 over
+ * "timestamp\nnonce\nMETHOD\npath\nbody" with the shared secret.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+class SENW_CRM_Sidecar {
+
+	const DISPATCH_PATH = '/internal/outbox/dispatch';
+
+	/**
+	 * Asks the sidecar to dispatch the outbox now. Fire and forget: failures
+	 * are ignored because the scheduler's sweep moves pending rows anyway.
+	 *
+	 * @param int|null $outbox_id Row just written, if any.
+	 */
+	public static function kick_outbox( $outbox_id = null ) {
+		$body = null === $outbox_id ? '' : wp_json_encode( array( 'outbox_id' => (int) $outbox_id ) );
+		$url  = self::base_url();
+		if ( '' === $url || '' === self::secret() ) {
+			return;
+		}
+		wp_remote_post(
+			$url . self::DISPATCH_PATH,
+			array(
+				'blocking' => false,
+				'timeout'  => 0.5,
+				'headers'  => self::headers( 'POST', self::DISPATCH_PATH, $body ),
+				'body'     => $body,
+			)
+		);
+	}
+
+	/**
+	 * A blocking signed request.
+	 *
+	 * @param string $method HTTP method.
+	 * @param string $path   Path on the sidecar, starting with /.
+	 * @param mixed  $body   Raw string, or an array to send as JSON.
+	 * @param float  $timeout Seconds.
+	 * @return array|WP_Error array( 'status' => int, 'body' => string, 'json' => mixed ).
+	 */
+	public static function signed_request( $method, $path, $body = '', $timeout = 5.0 ) {
+		$method = strtoupper( $method );
+		$raw    = is_array( $body ) ? wp_json_encode( $body ) : (string) $body;
+		$url    = self::base_url();
+		if ( '' === $url || '' === self::secret() ) {
+			return new WP_Error( 'senw_crm_sidecar_unconfigured', __( 'The sidecar URL or shared secret is not configured.', 'senw-crm' ) );
+		}
+		$response = wp_remote_request(
+			$url . $path,
+			array(
+				'method'  => $method,
+				'timeout' => $timeout,
+				'headers' => self::headers( $method, $path, $raw ),
+				'body'    => '' === $raw ? null : $raw,
+			)
+		);
+		if ( is_wp_error( $response ) ) {
+			return $response;
+		}
+		$text = wp_remote_retrieve_body( $response );
+		return array(
+			'status' => (int) wp_remote_retrieve_response_code( $response ),
+			'body'   => $text,
+			'json'   => json_decode( $text, true ),
+		);
+	}
+
+	/**
+	 * The signature headers for one request (public so tests and other
+	 * callers can check the scheme).
+	 */
+	public static function headers( $method, $path, $body ) {
+		$timestamp = (string) time();
+		$nonce     = bin2hex( random_bytes( 16 ) );
+		$message   = $timestamp . "\n" . $nonce . "\n" . strtoupper( $method ) . "\n" . $path . "\n" . $body;
+		return array(
+			'Content-Type'     => 'application/json',
+			'X-SENW-Timestamp' => $timestamp,
+			'X-SENW-Nonce'     => $nonce,
+			'X-SENW-Signature' => hash_hmac( 'sha256', $message, self::secret() ),
+		);
+	}
+
+	private static function base_url() {
+		return defined( 'SENW_CRM_SIDECAR_URL' ) ? rtrim( (string) SENW_CRM_SIDECAR_URL, '/' ) : '';
+	}
+
+	private static function secret() {
+		return defined( 'SENW_CRM_SHARED_SECRET' ) ? (string) SENW_CRM_SHARED_SECRET : '';
+	}
+}
