@@ -6,10 +6,60 @@ topics here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 # topic -> (dotted path of the job function, default queue)
 TOPICS: dict[str, tuple[str, str]] = {
     "lead.created": ("sidecar.jobs.leads.process_new_lead", "high"),
     "mls.sync": ("sidecar.jobs.mls.run_sync", "low"),
+    # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
+    "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
 
 QUEUES = ("critical", "high", "default", "low")
+
+# topic -> RQ job timeout in seconds (the dispatcher's default is 300).
+JOB_TIMEOUTS: dict[str, int] = {
+    "mls.sync": 3 * 3600,
+}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job the scheduler enqueues on a trigger (APScheduler 'interval' or 'cron').
+
+    trigger_kwargs is a dict, or a function of the Config returning one, so an
+    interval can come from a SENW_* variable. The job is enqueued with the fixed
+    id 'periodic-<name>'; a tick is skipped while the previous one is still
+    queued, scheduled for retry or running.
+    """
+
+    name: str
+    job_path: str
+    queue: str
+    trigger: str
+    trigger_kwargs: dict[str, Any] | Callable[[Any], dict[str, Any]]
+    job_kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout: int = 1800
+
+
+PERIODIC: dict[str, Periodic] = {}
+
+
+def register_periodic(name: str, job_path: str, queue: str,
+                      trigger_kwargs: dict[str, Any] | Callable[[Any], dict[str, Any]],
+                      trigger: str = "interval", job_kwargs: dict[str, Any] | None = None,
+                      timeout: int = 1800) -> None:
+    """Add (or replace) a periodic job; call it at import time of this module."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    if trigger not in ("interval", "cron"):
+        raise ValueError(f"unknown trigger {trigger!r}")
+    PERIODIC[name] = Periodic(name, job_path, queue, trigger, trigger_kwargs,
+                              dict(job_kwargs or {}), timeout)
+
+
+register_periodic("security.purge_nonces", "sidecar.jobs.outbox.purge_request_nonces", "low",
+                  {"minutes": 30})

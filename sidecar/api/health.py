@@ -1,0 +1,58 @@
+"""GET /health (database and Redis, separately) and GET /openapi.json."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from ..db import Database
+
+bp = Blueprint("health", __name__)
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+def _timed(check: Any) -> dict[str, Any]:
+    start = time.perf_counter()
+    try:
+        details = check() or {}
+    except Exception as exc:  # noqa: BLE001 - any failure means the part is down
+        return {"status": "down", "error": type(exc).__name__}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - start) * 1000, 2),
+            **details}
+
+
+def _database(db: Database) -> dict[str, Any]:
+    with db.engine.connect() as conn:
+        pending = conn.execute(db.sql(
+            "SELECT COUNT(*), MIN(created_at) FROM {t:outbox} "
+            "WHERE dispatched_at IS NULL AND parked_at IS NULL")).one()
+        parked = conn.execute(db.sql(
+            "SELECT COUNT(*) FROM {t:outbox} WHERE parked_at IS NOT NULL "
+            "AND dispatched_at IS NULL")).scalar()
+    return {"schema_version": db.schema_version(),
+            "outbox": {"pending": int(pending[0]), "parked": int(parked or 0),
+                       "oldest_pending": pending[1].isoformat() if pending[1] else None}}
+
+
+@bp.get("/health")
+def health() -> tuple[Response, int]:
+    db = current_app.extensions["senw_db"]
+    redis = current_app.extensions["senw_redis"]
+    database = _timed(lambda: _database(db))
+    redis_state = _timed(lambda: {"ping": bool(redis.ping())})
+    up = database["status"] == "ok" and redis_state["status"] == "ok"
+    body = {"status": "ok" if up else "degraded", "database": database, "redis": redis_state}
+    return jsonify(body), 200 if up else 503
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return current_app.response_class(OPENAPI_PATH.read_text(), mimetype="application/json")
+
+
+def load_openapi() -> dict[str, Any]:
+    return json.loads(OPENAPI_PATH.read_text())
