@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -26,12 +27,32 @@ import requests
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
 from sidecar.devstack import Stack, free_port, start_redis
+from standins import SendGridStandIn, TwilioStandIn
 
 CHROMIUM = os.environ.get("SENW_CHROMIUM", "/usr/bin/chromium")
 
 
+@dataclass
+class Standins:
+    sendgrid: SendGridStandIn
+    twilio: TwilioStandIn
+
+    def env(self) -> dict[str, str]:
+        return {**self.sendgrid.env(), **self.twilio.env()}
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def standins() -> Iterator[Standins]:
+    """Local SendGrid and Twilio stand-ins, started before the stack so every
+    process (workers included) sends to them through the real SDK clients."""
+    ins = Standins(SendGridStandIn().start(), TwilioStandIn().start())  # type: ignore[arg-type]
+    yield ins
+    ins.sendgrid.stop()
+    ins.twilio.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, standins: Standins) -> Iterator[Stack]:
     run_dir = tmp_path_factory.mktemp("stack")
     tag = f"{os.getpid()}_{secrets.token_hex(3)}"
     redis_port = free_port()
@@ -46,7 +67,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         redis_url=f"redis://127.0.0.1:{redis_port}/0",
         shared_secret=secrets.token_hex(32),
         run_dir=run_dir,
-        extra_env={"SENW_TESTING": "1"},
+        extra_env={"SENW_TESTING": "1", **standins.env()},
     )
     s.redis_port = redis_port  # type: ignore[attr-defined]
     s.redis_proc = redis_proc  # type: ignore[attr-defined]
@@ -93,6 +114,16 @@ def wordpress(stack: Stack) -> Stack:
     stack.install_wordpress(demo_users=True)
     stack.start_wordpress()
     return stack
+
+
+@pytest.fixture(scope="session")
+def agents(wordpress: Stack, db: Database) -> dict[str, int]:
+    """senw_agents rows for agent1..agent3 (active, email, demo mobile) so new
+    leads are assigned round-robin among them; login -> user id."""
+    from sidecar.leads.agents import ensure_demo_agents
+
+    with db.Session.begin() as s:
+        return ensure_demo_agents(s, wordpress.users)
 
 
 @pytest.fixture(scope="session")

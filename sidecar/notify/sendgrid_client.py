@@ -1,0 +1,71 @@
+"""Email through SendGrid's v3 mail/send, on the official `sendgrid` SDK.
+
+The SDK's host is Config.sendgrid_base_url, so tests and staging point the real
+client at a stand-in server."""
+from __future__ import annotations
+
+import socket
+import urllib.error
+
+from python_http_client import exceptions as http_errors
+from sendgrid import SendGridAPIClient
+from sendgrid.helpers.mail import Mail
+
+from ..config import Config
+from .retry import (
+    HTTP,
+    NOT_SENT,
+    UNKNOWN,
+    Failure,
+    RetryPolicy,
+    Sent,
+    call_with_retries,
+    parse_retry_after,
+)
+
+
+class SendGridClient:
+    provider = "sendgrid"
+
+    def __init__(self, api_key: str, from_email: str, base_url: str = "https://api.sendgrid.com",
+                 timeout: float = 10.0, policy: RetryPolicy | None = None):
+        self.api_key = api_key
+        self.from_email = from_email
+        self.base_url = base_url
+        self.timeout = timeout
+        self.policy = policy or RetryPolicy()
+
+    @classmethod
+    def from_config(cls, cfg: Config, policy: RetryPolicy | None = None) -> SendGridClient:
+        return cls(cfg.sendgrid_api_key, cfg.sendgrid_from, cfg.sendgrid_base_url,
+                   cfg.http_timeout, policy)
+
+    @property
+    def configured(self) -> bool:
+        """Without an API key messages are recorded as simulated, not sent."""
+        return bool(self.api_key)
+
+    def send_email(self, to: str, subject: str, text: str) -> Sent:
+        sg = SendGridAPIClient(api_key=self.api_key, host=self.base_url)
+        sg.client.timeout = self.timeout
+        mail = Mail(from_email=self.from_email, to_emails=to, subject=subject,
+                    plain_text_content=text)
+        response, attempts = call_with_retries(
+            self.provider, lambda: sg.send(mail), _classify, self.policy)
+        return Sent(str(response.headers.get("X-Message-Id") or ""), attempts)
+
+
+def _classify(exc: BaseException) -> Failure | None:
+    if isinstance(exc, http_errors.HTTPError):
+        headers = getattr(exc, "headers", None)
+        retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
+        return Failure(HTTP, int(exc.status_code), retry_after)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return Failure(UNKNOWN)
+    if isinstance(exc, urllib.error.URLError):
+        if isinstance(exc.reason, (socket.timeout, TimeoutError)):
+            return Failure(UNKNOWN)
+        return Failure(NOT_SENT)
+    if isinstance(exc, ConnectionError):
+        return Failure(NOT_SENT)
+    return None

@@ -1,0 +1,8 @@
+"""Local stand-in HTTP servers for the external services the CRM calls
+(SendGrid, Twilio). They answer like the documented APIs, check what the real
+SDKs send, record every request for assertions, and can be told to fail."""
+from .base import Recorded, StandIn
+from .sendgrid import SendGridStandIn
+from .twilio import TwilioStandIn
+
+__all__ = ["Recorded", "SendGridStandIn", "StandIn", "TwilioStandIn"]
