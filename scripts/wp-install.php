@@ -82,3 +82,23 @@ if ( getenv( 'SENW_DEMO_USERS' ) ) {
 	}
 	echo 'demo users: ' . wp_json_encode( $ids ) . "\n";
 }
+
+// The public lead form lives on /contact/.
+if ( ! get_page_by_path( 'contact' ) ) {
+	$contact = wp_insert_post(
+		array(
+			'post_type'    => 'page',
+			'post_status'  => 'publish',
+			'post_title'   => 'Contact',
+			'post_name'    => 'contact',
+			'post_content' => '[senw_lead_form]',
+			'post_author'  => $admin ? $admin->ID : 1,
+		),
+		true
+	);
+	if ( is_wp_error( $contact ) ) {
+		fwrite( STDERR, 'contact page: ' . $contact->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	echo "contact page created\n";
+}

@@ -92,7 +92,7 @@ class SENW_CRM_Lead_Form {
 	 * @param array $context source and listing_key of the form.
 	 */
 	public static function consent_text( $context = array() ) {
-		$default = __( 'I agree that SENW Realty and its agents may contact me about my inquiry by phone, text message and email, including by automated means. Consent is not a condition of any purchase. Message and data rates may apply; reply STOP to opt out of texts.', 'senw-crm' );
+		$default = SENW_CRM_Leads::consent_text();
 		/**
 		 * Filters the consent text of the public lead form (stored verbatim with each lead).
 		 *

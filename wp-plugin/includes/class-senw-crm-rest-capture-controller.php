@@ -105,19 +105,20 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		}
 
 		$context = array(
-			'channel'      => 'web',
 			'consent_text' => SENW_CRM_Lead_Form::consent_text(
 				array(
 					'source'      => $clean['source'],
 					'listing_key' => isset( $clean['listing_key'] ) ? $clean['listing_key'] : '',
 				)
 			),
-			'ip_address'   => SENW_CRM_Db::remote_addr(),
+			'ip'           => SENW_CRM_Db::remote_addr(),
 			'user_agent'   => substr( (string) $request->get_header( 'user_agent' ), 0, 500 ),
 			'source_url'   => substr( $redirect ? $redirect : (string) $request->get_header( 'referer' ), 0, 2000 ),
 		);
 
-		$lead_id = SENW_CRM_Leads::create( $clean, get_current_user_id(), $context );
+		// One transaction (person, lead, consent, outbox row); create() then
+		// kicks the sidecar without waiting for it.
+		$lead_id = SENW_CRM_Leads::create( $clean, 0, $context ); // A visitor, even when logged in.
 		if ( is_wp_error( $lead_id ) ) {
 			// Nothing was stored (the transaction rolled back): say so plainly.
 			$error = new WP_Error(
@@ -127,9 +128,6 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 			);
 			return $redirect ? $this->redirect_with_errors( $redirect, array( '_form' => $error->get_error_message() ), $input ) : $error;
 		}
-
-		// Fire and forget: the outbox row is committed; a sweep moves it if this fails.
-		SENW_CRM_Sidecar::kick_outbox();
 
 		return $this->received( $redirect, 201 );
 	}
