@@ -112,6 +112,9 @@ def db(stack: Stack) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def wordpress(stack: Stack) -> Stack:
     stack.install_wordpress(demo_users=True)
+    # Every test submits from 127.0.0.1: lift the lead form's per-IP limit
+    # (5/min by default); tests/test_capture_api.py lowers it to test it.
+    stack.wp_eval("update_option( 'senw_crm_capture_rate_limit', 0 );")
     stack.start_wordpress()
     return stack
 

@@ -137,9 +137,9 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		return (int) apply_filters( 'senw_crm_capture_rate_limit', (int) get_option( 'senw_crm_capture_rate_limit', 5 ) );
 	}
 
-	/** Window length in seconds (default 60), filterable. */
+	/** Window length in seconds: option senw_crm_capture_rate_window (default 60), filterable. */
 	public static function rate_window() {
-		return (int) apply_filters( 'senw_crm_capture_rate_window', 60 );
+		return (int) apply_filters( 'senw_crm_capture_rate_window', (int) get_option( 'senw_crm_capture_rate_window', 60 ) );
 	}
 
 	/**
