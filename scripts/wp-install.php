@@ -80,6 +80,14 @@ if ( getenv( 'SENW_DEMO_USERS' ) ) {
 		}
 		$ids[ $u[0] ] = (int) $id;
 	}
+	// Demo agents get mobile numbers (+15035550101...) and team North (teamlead: agent1, agent2).
+	foreach ( array( 'agent1', 'agent2', 'agent3' ) as $n => $login ) {
+		if ( ! get_user_meta( $ids[ $login ], 'senw_mobile_phone', true ) ) {
+			update_user_meta( $ids[ $login ], 'senw_mobile_phone', '+1503555010' . ( $n + 1 ) );
+		}
+	}
+	SENW_CRM_Agents::sync_all();
+	SENW_CRM_Agents::ensure_team( 'North', $ids['teamlead'], array( $ids['agent1'], $ids['agent2'] ) );
 	echo 'demo users: ' . wp_json_encode( $ids ) . "\n";
 }
 

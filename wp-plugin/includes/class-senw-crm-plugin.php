@@ -15,6 +15,9 @@ class SENW_CRM_Plugin {
 	 */
 	const MODULES = array(
 		'SENW_CRM_Roles',
+		'SENW_CRM_Agents',
+		'SENW_CRM_Privacy',
+		'SENW_CRM_REST',
 		'SENW_CRM_Admin',
 		'SENW_CRM_Lead_Form',
 		'SENW_CRM_REST_Capture_Controller',
