@@ -1,0 +1,91 @@
+"""Helpers shared by the lead-form, capture-route and admin-screen tests."""
+from __future__ import annotations
+
+import html
+import random
+import re
+import uuid
+from typing import Any
+
+import requests
+
+from sidecar.db import Database
+from sidecar.devstack import Stack
+
+CAPTURE_PATH = "/wp-json/senw-crm/v1/lead-capture"
+
+
+def unique_email(prefix: str = "visitor") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:10]}@example.com"
+
+
+def unique_phone() -> str:
+    """A distinct, valid-looking US number, so tests do not merge people by phone."""
+    return f"(503) {random.randint(200, 999)}-{random.randint(0, 9999):04d}"
+
+
+def contact_page(wp: Stack, session: requests.Session | None = None) -> str:
+    r = (session or requests).get(wp.wp_url + "/contact/", timeout=15)
+    assert r.status_code == 200, r.text[:500]
+    return r.text
+
+
+def form_tokens(page_html: str) -> dict[str, str]:
+    """The hidden fields the form carries (nonces, return URL, source)."""
+    tokens = {}
+    for name in ("senw_nonce", "_wpnonce", "source"):
+        m = re.search(r'name="' + name + r'" value="([^"]*)"', page_html)
+        assert m, f"{name} missing from the form"
+        tokens[name] = html.unescape(m.group(1))
+    return tokens
+
+
+def consent_text_shown(page_html: str) -> str:
+    m = re.search(r'class="senw-consent-text">([^<]*)</label>', page_html)
+    assert m, "consent text missing from the form"
+    return html.unescape(m.group(1))
+
+
+def valid_fields(**over: Any) -> dict[str, Any]:
+    fields = {
+        "first_name": "Vera",
+        "last_name": "Visitor",
+        "email": unique_email(),
+        "phone": unique_phone(),
+        "message": "Looking for a 3-bedroom near the park.",
+        "consent": "1",
+    }
+    fields.update(over)
+    return fields
+
+
+def post_capture(wp: Stack, data: dict[str, Any], headers: dict[str, str] | None = None,
+                 **kw: Any) -> requests.Response:
+    return requests.post(wp.wp_url + CAPTURE_PATH, data=data,
+                         headers={"Accept": "application/json", **(headers or {})},
+                         timeout=15, **kw)
+
+
+def scalar(db: Database, sql: str, **params: Any) -> Any:
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql(sql), params).scalar()
+
+
+def rows(db: Database, sql: str, **params: Any) -> list[dict[str, Any]]:
+    with db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(db.sql(sql), params)]
+
+
+def lead_by_email(db: Database, email: str) -> dict[str, Any] | None:
+    found = rows(db, "SELECT * FROM {t:leads} WHERE primary_email = :e ORDER BY id DESC", e=email)
+    return found[0] if found else None
+
+
+def crm_counts(db: Database) -> dict[str, int]:
+    return {t: int(scalar(db, f"SELECT COUNT(*) FROM {{t:{t}}}"))
+            for t in ("people", "person_emails", "leads", "consents", "outbox")}
+
+
+def execute(db: Database, sql: str, **params: Any) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(db.sql(sql), params)
