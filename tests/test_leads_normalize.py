@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from sidecar.leads.normalize import InvalidContact, normalize_email, normalize_phone, phone_digits
+from sidecar.leads.normalize import InvalidContact, normalize_email, normalize_phone
 from sidecar.leads.people import search_text
 from sidecar.scoring.initial import HOT_AT, WARM_AT, LeadFacts, score_lead, temperature_for
 
@@ -32,11 +32,6 @@ def test_invalid_phone_rejected_with_field(raw):
     assert err.value.field == "phone"
 
 
-def test_phone_digits_for_search():
-    assert phone_digits("+15035550100") == "5035550100"
-    assert phone_digits("+442079460958") == "442079460958"
-
-
 @pytest.mark.parametrize(("raw", "email"), [
     ("  Jane.Doe@Example.COM ", "jane.doe@example.com"),
     ("a+tag@sub.example.org", "a+tag@sub.example.org"),
@@ -54,8 +49,8 @@ def test_invalid_email_rejected_with_field(raw):
 
 
 def test_search_text_has_name_emails_and_phone_digits():
-    text = search_text("Jane Doe", ["jane@example.com"], ["+15035550100"])
-    assert text == "Jane Doe jane@example.com +15035550100 5035550100"
+    text = search_text("Jane", "Doe", ["jane@example.com"], ["+15035550100", "+442079460958"])
+    assert text == "Jane Doe jane@example.com 15035550100 5035550100 442079460958"
 
 
 # -- initial score ---------------------------------------------------------------
@@ -76,7 +71,7 @@ def test_listing_inquiry_priced_high_with_intent_is_hot():
     result = score_lead(LeadFacts(
         source="listing_inquiry", has_phone=True, has_email=True,
         message="We are pre-approved and would like to see it this week.",
-        listing_key="L1", list_price=Decimal("1250000")))
+        listing_key="L1", list_price=Decimal(1250000)))
     assert result.temperature == "hot"
     assert result.score == 25 + 15 + 5 + 10 + 10 + 10 + 10
     assert ("listing priced at 1,000,000 or more", 10) in result.reasons

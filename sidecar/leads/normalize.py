@@ -48,9 +48,3 @@ def normalize_phone(raw: str, region: str = "US") -> str:
         raise InvalidContact("phone", "Phone is not a valid number for its country.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-
-def phone_digits(e164: str) -> str:
-    """Digits a person would type when searching: '+15035550100' -> '5035550100'
-    for NANP numbers, the digits without '+' otherwise."""
-    digits = e164.lstrip("+")
-    return digits[1:] if digits.startswith("1") and len(digits) == 11 else digits

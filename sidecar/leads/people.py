@@ -5,18 +5,21 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..db import get_db
-from .normalize import phone_digits
 
 SEARCH_TEXT_MAX = 1000
 
 
-def search_text(display_name: str, emails: list[str], phones: list[str]) -> str:
-    """What the Leads screen's search matches: name, every email, every phone in
-    E.164 and as the digits a person types (national digits for +1 numbers)."""
-    parts = [display_name, *emails]
+def search_text(first_name: str, last_name: str, emails: list[str], phones: list[str]) -> str:
+    """What the Leads screen's full-text search matches, in the same form the
+    plugin writes (SENW_CRM_Leads::refresh_person_cache): the names, every
+    email, every phone's digits and, for +1 numbers, the digits without the 1."""
+    words = [first_name, last_name, *emails]
     for phone in phones:
-        parts += [phone, phone_digits(phone)]
-    return " ".join(p for p in parts if p)[:SEARCH_TEXT_MAX]
+        digits = phone.lstrip("+")
+        words.append(digits)
+        if len(digits) == 11 and digits.startswith("1"):
+            words.append(digits[1:])
+    return " ".join(words)[:SEARCH_TEXT_MAX]
 
 
 def refresh_lead_contact_fields(session: Session, person_id: int) -> None:
@@ -39,7 +42,7 @@ def refresh_lead_contact_fields(session: Session, person_id: int) -> None:
         db.sql("UPDATE {t:leads} SET display_name = :name, primary_email = :email, "
                "primary_phone = :phone, search_text = :search WHERE person_id = :id"),
         {"name": name[:201], "email": emails[0] if emails else "",
-         "phone": phones[0] if phones else "", "search": search_text(name, emails, phones),
+         "phone": phones[0] if phones else "", "search": search_text(person.first_name, person.last_name, emails, phones),
          "id": person_id})
 
 

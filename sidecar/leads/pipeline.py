@@ -34,7 +34,7 @@ T = TypeVar("T")
 # MySQL errors worth running the transaction again for: deadlock, lock wait
 # timeout, and a duplicate key raced in by a concurrent merge.
 RETRYABLE_DB_ERRORS = (1213, 1205, 1062)
-LEAD_PATH = "/wp-admin/admin.php?page=senw-crm&lead={id}"
+LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""process_new_lead, the 'lead.created' job: in process (reruns send nothing
+twice; a provider failure is retried by a rerun without resending what went
+out) and end to end through the outbox dispatcher and a real RQ worker."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+from standins.rows import insert_lead, unique_email, unique_phone
+
+from sidecar.jobs.leads import process_new_lead
+from sidecar.notify.messages import NotificationFailed
+from sidecar.security import sign
+
+
+def lead_requests(standins, lead_id: int) -> dict[str, list]:
+    """Stand-in requests about this lead (its link is in every alert)."""
+    mark = f"lead={lead_id}"
+    email = [r for r in standins.sendgrid.matching("/v3/mail/send")
+             if mark in json.dumps(r.json())]
+    sms = [r for r in standins.twilio.matching("/Messages.json")
+           if any(mark in v for v in r.form().get("Body", []))]
+    return {"email": email, "sms": sms}
+
+
+def messages(db, lead_id: int) -> dict[str, tuple]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(db.sql(
+            "SELECT idempotency_key, channel, to_address, status, attempts, provider_message_id, "
+            "recipient_user_id FROM {t:messages} WHERE lead_id = :id"), {"id": lead_id}).all()
+    return {r.channel: r for r in rows}
+
+
+def lead_row(db, lead_id: int):
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql("SELECT * FROM {t:leads} WHERE id = :id"),
+                            {"id": lead_id}).one()
+
+
+def agent_contact(db, agent_id: int):
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql("SELECT email, mobile_phone FROM {t:agents} "
+                                   "WHERE user_id = :u"), {"u": agent_id}).one()
+
+
+def test_process_new_lead_twice_sends_nothing_twice(db, agents, standins):
+    lead = insert_lead(db, first="Quinn", last="Buyer", email=unique_email(),
+                       phone=unique_phone(), source="listing_inquiry",
+                       message="We are pre-approved, can we see it this week?")
+    first = process_new_lead(lead["lead_id"])
+    second = process_new_lead(lead["lead_id"])
+    assert first["messages"] == ["sent", "sent"] and second["messages"] == []
+
+    row = lead_row(db, lead["lead_id"])
+    assert row.pipeline_state == "processed" and row.agent_id in agents.values()
+    assert row.temperature == "hot" and row.score >= 60
+    sent = lead_requests(standins, lead["lead_id"])
+    assert len(sent["email"]) == 1 and len(sent["sms"]) == 1
+    msgs = messages(db, lead["lead_id"])
+    assert set(msgs) == {"email", "sms"}
+    contact = agent_contact(db, row.agent_id)
+    assert (msgs["email"].to_address, msgs["sms"].to_address) == (contact.email,
+                                                                  contact.mobile_phone)
+    assert sent["sms"][0].form()["To"] == [contact.mobile_phone]
+    assert sent["email"][0].json()["personalizations"][0]["to"] == [{"email": contact.email}]
+    assert all(m.status == "sent" and m.recipient_user_id == row.agent_id for m in msgs.values())
+    assert msgs["sms"].idempotency_key == f"lead-{lead['lead_id']}-agent-sms"
+
+    with db.engine.connect() as conn:
+        kinds = [r.kind for r in conn.execute(db.sql(
+            "SELECT kind FROM {t:activities} WHERE lead_id = :id ORDER BY id"),
+            {"id": lead["lead_id"]})]
+    assert kinds == ["system", "assignment", "message", "message"]   # score, assign, 2 alerts
+
+
+def test_provider_failure_raises_and_the_rerun_sends_only_what_is_missing(db, agents, standins):
+    lead = insert_lead(db, email=unique_email(), phone=unique_phone())
+    standins.twilio.fail_next(4, status=429, headers={"Retry-After": "0"})  # the whole run
+    with pytest.raises(NotificationFailed):
+        process_new_lead(lead["lead_id"])
+    assert lead_row(db, lead["lead_id"]).pipeline_state == "assigned"
+    msgs = messages(db, lead["lead_id"])
+    assert (msgs["email"].status, msgs["sms"].status) == ("sent", "failed")
+
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]   # RQ's retry
+    sent = lead_requests(standins, lead["lead_id"])
+    assert len(sent["email"]) == 1 and [r.status for r in sent["sms"]] == [429] * 4 + [201]
+    assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
+
+
+def test_missing_lead_is_a_no_op(db):
+    assert process_new_lead(2_000_000_000) == {"lead_id": 2_000_000_000, "state": "missing"}
+
+
+# -- end to end: outbox row -> dispatcher -> RQ worker -------------------------------
+
+def kick(stack, outbox_id: int) -> None:
+    path = "/internal/outbox/dispatch"
+    body = json.dumps({"outbox_id": outbox_id}).encode()
+    headers = sign(stack.shared_secret, "POST", path, body)
+    headers["Content-Type"] = "application/json"
+    r = requests.post(stack.sidecar_url + path, data=body, headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+
+
+def wait_processed(db, lead_id: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if lead_row(db, lead_id).pipeline_state == "processed":
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"lead {lead_id} not processed within {timeout}s")
+
+
+def test_captured_lead_reaches_the_agent_through_dispatcher_and_worker(db, crm, agents,
+                                                                       standins):
+    digits = unique_phone()
+    lead = insert_lead(db, first="Dana", last="Seller", email=unique_email(),
+                       phone=f"({digits[:3]}) {digits[3:6]}-{digits[6:]}", outbox=True,
+                       message="Thinking of selling next spring.")
+    kick(crm, lead["outbox_id"])
+    wait_processed(db, lead["lead_id"])
+    row = lead_row(db, lead["lead_id"])
+    assert row.agent_id in agents.values() and row.primary_phone == f"+1{digits}"
+    msgs = messages(db, lead["lead_id"])
+    assert {m.status for m in msgs.values()} == {"sent"}
+    assert msgs["sms"].provider_message_id.startswith("SM")
+    sent = lead_requests(standins, lead["lead_id"])
+    assert len(sent["email"]) == 1 and len(sent["sms"]) == 1
+    contact = agent_contact(db, row.agent_id)
+    assert sent["sms"][0].form()["To"] == [contact.mobile_phone]
+
+
+def test_worker_retries_a_failed_provider_call_through_rq_retry(db, crm, agents, standins):
+    lead = insert_lead(db, email=unique_email(), phone=unique_phone(), outbox=True)
+    standins.twilio.fail_next(4, status=429, headers={"Retry-After": "0"})  # the whole run
+    kick(crm, lead["outbox_id"])
+    wait_processed(db, lead["lead_id"])
+    sent = lead_requests(standins, lead["lead_id"])
+    assert [r.status for r in sent["sms"]] == [429] * 4 + [201]
+    assert len(sent["email"]) == 1
+    assert messages(db, lead["lead_id"])["sms"].status == "sent"
