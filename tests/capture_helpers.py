@@ -1,10 +1,14 @@
 """Helpers shared by the lead-form, capture-route and admin-screen tests."""
 from __future__ import annotations
 
+import base64
 import html
+import json
 import random
 import re
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -89,3 +93,37 @@ def crm_counts(db: Database) -> dict[str, int]:
 def execute(db: Database, sql: str, **params: Any) -> None:
     with db.engine.begin() as conn:
         conn.execute(db.sql(sql), params)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def php_create_leads(wp: Stack, leads: list[dict[str, Any]],
+                     consent_text: str = "") -> list[int]:
+    """Creates leads through the plugin's repository as the site admin (so
+    agent_id is kept as given); returns their ids. Fields as on Add Lead."""
+    payload = base64.b64encode(json.dumps(leads).encode()).decode()
+    consent = base64.b64encode(consent_text.encode()).decode()
+    out = wp.wp_eval(
+        "wp_set_current_user( 1 );\n"
+        f"$senw_in = json_decode( base64_decode( '{payload}' ), true );\n"
+        "$senw_ids = array();\n"
+        "foreach ( $senw_in as $senw_lead ) {\n"
+        "  list( $c, $e ) = SENW_CRM_Lead_Validator::validate( $senw_lead, 'admin' );\n"
+        "  if ( $e ) { echo 'ERR=' . wp_json_encode( $e ); exit( 1 ); }\n"
+        "  $id = SENW_CRM_Leads::create( $c, 1, array( 'ip' => '203.0.113.9',"
+        f" 'consent_text' => base64_decode( '{consent}' ) ) );\n"
+        "  if ( is_wp_error( $id ) ) { echo 'ERR=' . $id->get_error_message(); exit( 1 ); }\n"
+        "  $senw_ids[] = $id;\n"
+        "}\n"
+        "echo 'IDS=' . wp_json_encode( $senw_ids );\n")
+    return json.loads(out.split("IDS=", 1)[1].strip())

@@ -1,0 +1,137 @@
+"""The public lead form in headless Chromium: a visitor's lead reaches the
+assigned agent's Leads screen (and no other agent's), bad input is explained
+field by field and stores nothing, hostile strings come back as text, and the
+form works without JavaScript."""
+from __future__ import annotations
+
+import pytest
+from capture_helpers import crm_counts, lead_by_email, rows, unique_email, unique_phone, wait_until
+from conftest import login
+
+pytestmark = pytest.mark.browser
+
+F = "#senw-lead-form-1"
+
+
+def fill(page, first="Dana", last="Doe", email=None, phone=None, message="Call me",
+         consent=True):
+    page.fill(f"{F}-first_name", first)
+    page.fill(f"{F}-last_name", last)
+    page.fill(f"{F}-email", email if email is not None else unique_email())
+    page.fill(f"{F}-phone", phone if phone is not None else unique_phone())
+    page.fill(f"{F}-message", message)
+    if consent:
+        page.check(f"{F}-consent")
+
+
+def leads_screen(page, search):
+    page.goto("/wp-admin/admin.php?page=senw-crm&s=" + search)
+    return page.locator("#the-list tr")
+
+
+def test_visitor_lead_reaches_the_assigned_agent_only(crm, agents, db, page, browser):
+    email = unique_email("buyer")
+    page.goto("/contact/")
+    fill(page, first="Quinn", last="Buyer", email=email)
+    page.click(f"{F} button[type=submit]")
+    page.locator(".senw-lead-confirmation").wait_for()
+    assert "Thank you" in page.locator(".senw-lead-confirmation").inner_text()
+    assert page.locator(F).count() == 0  # the confirmation replaced the form
+
+    # The sidecar's new-lead job assigns it (round-robin among agent1..3).
+    def assigned():
+        found = lead_by_email(db, email)
+        return found if found and found["agent_id"] else None
+
+    lead = wait_until(assigned, 60, "the lead to be assigned")
+    by_id = {v: k for k, v in agents.items()}
+    owner = by_id[lead["agent_id"]]
+    other = next(a for a in agents if a != owner)
+
+    login(page, crm, owner)
+    row = leads_screen(page, email)
+    assert row.count() == 1
+    assert "Quinn Buyer" in row.first.locator("a.row-title").inner_text()
+
+    ctx = browser.new_context(base_url=crm.wp_url)
+    try:
+        page2 = ctx.new_page()
+        login(page2, crm, other)
+        leads_screen(page2, email)
+        assert "No leads found." in page2.locator("#the-list").inner_text()
+    finally:
+        ctx.close()
+
+
+def test_invalid_fields_show_their_messages_and_store_nothing(wordpress, db, page):
+    before = crm_counts(db)
+    page.goto("/contact/")
+    fill(page, first="", email="not-an-email", phone="12", consent=False)
+    page.click(f"{F} button[type=submit]")
+    err = page.locator(f'{F} [data-senw-error="email"]')
+    err.wait_for()
+    page.wait_for_function(
+        "document.querySelector('#senw-lead-form-1 [data-senw-error=\"email\"]').textContent !== ''")
+    for field in ("first_name", "email", "phone", "consent"):
+        assert page.locator(f'{F} [data-senw-error="{field}"]').inner_text().strip(), field
+    assert page.locator(f'{F} [data-senw-error="last_name"]').inner_text().strip() == ""
+    assert page.locator(f"{F}-email").get_attribute("aria-invalid") == "true"
+    assert crm_counts(db) == before
+
+
+def test_form_works_without_javascript(wordpress, db, browser):
+    ctx = browser.new_context(base_url=wordpress.wp_url, java_script_enabled=False)
+    try:
+        page = ctx.new_page()
+        page.goto("/contact/")
+        before = crm_counts(db)
+        fill(page, last="Keepme", email="broken@", consent=False)
+        page.click(f"{F} button[type=submit]")
+        page.wait_for_url("**/contact/?senw_lead=*")
+        assert page.locator(f'{F} [data-senw-error="email"]').inner_text().strip()
+        assert page.locator(f'{F} [data-senw-error="consent"]').inner_text().strip()
+        assert page.input_value(f"{F}-last_name") == "Keepme"  # values kept
+        assert crm_counts(db) == before
+
+        email = unique_email("nojs")
+        page.fill(f"{F}-email", email)
+        page.check(f"{F}-consent")
+        page.click(f"{F} button[type=submit]")
+        page.wait_for_url("**/contact/?senw_lead=ok*")
+        assert "Thank you" in page.locator(".senw-lead-confirmation").inner_text()
+        assert lead_by_email(db, email) is not None
+    finally:
+        ctx.close()
+
+
+HOSTILE_FIRST = "<script>alert(1)</script>"
+HOSTILE_LAST = "Robert'); DROP TABLE wp_senw_leads;--"
+HOSTILE_MESSAGE = '"><img src=x onerror=alert(1)>'
+
+
+def test_hostile_input_is_stored_verbatim_and_shown_as_text(wordpress, db, page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    email = unique_email("xss")
+    page.goto("/contact/")
+    fill(page, first=HOSTILE_FIRST, last=HOSTILE_LAST, email=email, message=HOSTILE_MESSAGE)
+    page.click(f"{F} button[type=submit]")
+    page.locator(".senw-lead-confirmation").wait_for()
+
+    lead = lead_by_email(db, email)
+    assert lead is not None and lead["message"] == HOSTILE_MESSAGE
+    person = rows(db, "SELECT first_name, last_name FROM {t:people} WHERE id = :p",
+                  p=lead["person_id"])[0]
+    assert (person["first_name"], person["last_name"]) == (HOSTILE_FIRST, HOSTILE_LAST)
+
+    login(page, wordpress, "manager")
+    row = leads_screen(page, email)
+    assert row.count() == 1
+    assert row.first.locator("a.row-title").inner_text() == f"{HOSTILE_FIRST} {HOSTILE_LAST}"
+    row.first.locator("a.row-title").click()
+    page.locator("h1.senw-lead-name").wait_for()
+    assert page.locator("h1.senw-lead-name").inner_text() == f"{HOSTILE_FIRST} {HOSTILE_LAST}"
+    assert page.locator(".senw-lead-message").inner_text() == HOSTILE_MESSAGE
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("script", has_text="alert(1)").count() == 0
+    assert dialogs == []
