@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import signal
 import threading
 import time
@@ -39,7 +40,7 @@ from .outbox import FAILURE_TTL, dispatch_pending, redis_for
 
 log = logging.getLogger("sidecar.scheduler")
 
-LOCK_RETRY_SECONDS = 5.0
+LOCK_RETRY_SECONDS = 2.0
 LOCK_CHECK_SECONDS = 15.0
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -105,7 +106,7 @@ def enqueue_periodic(redis: Redis, job: Periodic) -> str | None:
                     return None
             except NoSuchJobError:
                 pass
-        job_id = f"periodic-{job.name}-{int(time.time())}"
+        job_id = f"periodic-{re.sub(r'[^A-Za-z0-9_-]', '_', job.name)}-{int(time.time() * 1000)}"
         Queue(job.queue, connection=redis).enqueue_call(
             job.job_path, kwargs=job.job_kwargs, job_id=job_id, timeout=job.timeout,
             description=f"periodic {job.name}", result_ttl=24 * 3600, failure_ttl=FAILURE_TTL)
@@ -149,6 +150,8 @@ def _now() -> Any:
 
 def run_scheduler() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # APScheduler logs every run at INFO; our own lines say what happened.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     cfg = load_config()
     db = get_db(cfg)
     db.check_schema()

@@ -1,0 +1,233 @@
+"""The outbox dispatcher against the real MariaDB and real Redis servers.
+
+These tests use their own copy of the schema (table prefix 'obx_', migrated
+into the run's database) and Redis database 1 of the run's server, so they can
+count every job and row exactly without racing the rest of the suite's
+dispatchers and workers (which use the 'wp_' tables and Redis database 0).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+from rq import Queue
+from rq.job import Job
+
+from sidecar.config import load_config
+from sidecar.db import Database
+from sidecar.devstack import Stack, free_port, start_redis
+from sidecar.jobs.registry import Periodic
+from sidecar.migrate import migrate
+from sidecar.outbox import dispatch_pending, job_id, pending_count, redis_for
+from sidecar.scheduler import enqueue_periodic
+
+MARKER = "Jane.Doe+private@example.com"  # stands for personal data that must not leak
+
+
+@pytest.fixture(scope="module")
+def odb(stack: Stack) -> Iterator[Database]:
+    database = Database(load_config(stack.env(), table_prefix="obx_"))
+    migrate(database)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def rq_redis(stack: Stack) -> Iterator[Redis]:
+    conn = redis_for(stack.redis_url.rsplit("/", 1)[0] + "/1")
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def empty_outbox(odb: Database) -> None:
+    with odb.engine.begin() as conn:
+        conn.execute(odb.sql("DELETE FROM {t:outbox}"))
+
+
+def insert_rows(db: Database, rows: list[tuple[str, str, object]]) -> list[int]:
+    """Insert (topic, queue, payload) rows the way the plugin does; return their ids."""
+    ids = []
+    with db.engine.begin() as conn:
+        for topic, queue, payload in rows:
+            raw = payload if isinstance(payload, str) else json.dumps(payload)
+            res = conn.execute(db.sql(
+                "INSERT INTO {t:outbox} (topic, queue, payload) VALUES (:t, :q, :p)"),
+                {"t": topic, "q": queue, "p": raw})
+            ids.append(int(res.lastrowid))
+    return ids
+
+
+def ping_rows(n: int, queue: str = "critical") -> list[tuple[str, str, object]]:
+    return [("system.ping", queue, {"token": f"t{i}"}) for i in range(n)]
+
+
+def outbox_state(db: Database) -> dict[int, dict]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(db.sql(
+            "SELECT id, dispatched_at, job_id, attempts, last_error, parked_at "
+            "FROM {t:outbox}")).mappings().all()
+    return {r["id"]: dict(r) for r in rows}
+
+
+def queued_ids(redis: Redis, queue: str = "critical") -> list[str]:
+    return [x.decode() for x in redis.lrange(f"rq:queue:{queue}", 0, -1)]
+
+
+def test_rows_become_jobs_with_payload_as_kwargs(odb, rq_redis):
+    ids = insert_rows(odb, [("system.ping", "critical", {"token": "abc"}),
+                            ("lead.created", "high", {"lead_id": 42})])
+    result = dispatch_pending(odb, rq_redis)
+    assert result.dispatched == ids and not result.failed and not result.parked
+    ping = Job.fetch(job_id(ids[0]), connection=rq_redis)
+    assert ping.func_name == "sidecar.jobs.outbox.ping"
+    assert ping.kwargs == {"token": "abc"} and ping.origin == "critical"
+    lead = Job.fetch(job_id(ids[1]), connection=rq_redis)
+    assert lead.func_name == "sidecar.jobs.leads.process_new_lead"
+    assert lead.kwargs == {"lead_id": 42} and lead.origin == "high"
+    assert lead.retries_left == 5 and lead.retry_intervals == [1, 5, 15, 60, 300]
+    assert lead.failure_ttl and lead.failure_ttl >= 24 * 3600
+    state = outbox_state(odb)
+    for i in ids:
+        assert state[i]["dispatched_at"] is not None and state[i]["job_id"] == job_id(i)
+    assert pending_count(odb) == 0
+    # Nothing pending: a pass is a no-op.
+    assert dispatch_pending(odb, rq_redis).counts() == {"dispatched": 0, "parked": 0, "failed": 0}
+
+
+def test_two_racing_dispatchers_enqueue_each_row_exactly_once(odb, rq_redis):
+    ids = insert_rows(odb, ping_rows(300))
+    results = []
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        results.append(dispatch_pending(odb, rq_redis, batch_size=7))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    a, b = (r.dispatched for r in results)
+    assert not set(a) & set(b)
+    assert sorted(a + b) == ids
+    queued = queued_ids(rq_redis)
+    assert sorted(queued) == sorted(job_id(i) for i in ids)  # each once, none twice
+    state = outbox_state(odb)
+    assert all(state[i]["job_id"] == job_id(i) and state[i]["attempts"] == 1 for i in ids)
+
+
+def test_redispatch_of_an_enqueued_row_creates_no_second_job(odb, rq_redis):
+    """A dispatcher that enqueued a row but died before marking it: the next
+    pass finds the job already in Redis and only marks the row."""
+    [row] = insert_rows(odb, ping_rows(1))
+    dispatch_pending(odb, rq_redis)
+    with odb.engine.begin() as conn:
+        conn.execute(odb.sql("UPDATE {t:outbox} SET dispatched_at = NULL, job_id = NULL "
+                             "WHERE id = :id"), {"id": row})
+    result = dispatch_pending(odb, rq_redis)
+    assert result.dispatched == [row]
+    assert queued_ids(rq_redis) == [job_id(row)]
+    assert outbox_state(odb)[row]["dispatched_at"] is not None
+
+
+def test_unroutable_rows_are_parked_and_the_batch_goes_on(odb, rq_redis):
+    ids = insert_rows(odb, [
+        ("system.ping", "critical", {"token": "before"}),
+        ("no.such.topic", "default", {"lead_id": 1, "email": MARKER}),
+        ("system.ping", "urgent", {"token": "bad queue"}),
+        ("system.ping", "critical", "[1, 2]"),
+        ("system.ping", "critical", {"token": "after"}),
+    ])
+    result = dispatch_pending(odb, rq_redis)
+    assert result.dispatched == [ids[0], ids[4]]
+    assert sorted(result.parked) == ids[1:4]
+    state = outbox_state(odb)
+    assert "unknown topic" in state[ids[1]]["last_error"]
+    assert MARKER not in state[ids[1]]["last_error"]
+    assert "unknown queue" in state[ids[2]]["last_error"]
+    assert "not a JSON object" in state[ids[3]]["last_error"]
+    for i in ids[1:4]:
+        assert state[i]["parked_at"] is not None and state[i]["dispatched_at"] is None
+    # Parked rows wait for a person; later passes leave them alone.
+    assert dispatch_pending(odb, rq_redis).counts()["parked"] == 0
+    assert queued_ids(rq_redis) == [job_id(ids[0]), job_id(ids[4])]
+
+
+def test_redis_failing_mid_batch_leaves_the_rest_pending_then_dispatches_once(
+        odb, stack, tmp_path):
+    """A private redis-server with a memory cap: enqueues succeed until Redis
+    refuses writes (OOM) in the middle of the batch."""
+    port = free_port()
+    proc = start_redis(port, tmp_path)
+    try:
+        conn = redis_for(f"redis://127.0.0.1:{port}/0")
+        # Measure what 50 jobs cost, then leave room for about 100 more of 400.
+        warmup = insert_rows(odb, ping_rows(50))
+        before = int(conn.info("memory")["used_memory"])
+        assert dispatch_pending(odb, conn).dispatched == warmup
+        used = int(conn.info("memory")["used_memory"])
+        conn.config_set("maxmemory-policy", "noeviction")
+        conn.config_set("maxmemory", used + (used - before) * 2)
+        conn.delete("rq:queue:critical")
+        ids = insert_rows(odb, [("system.ping", "critical", {"token": f"x{i}", "note": MARKER})
+                                for i in range(400)])
+        first = dispatch_pending(odb, conn, batch_size=500)
+        assert first.error and "OutOfMemoryError" in first.error
+        assert 0 < len(first.dispatched) < len(ids)
+        assert first.dispatched == ids[:len(first.dispatched)]
+        assert first.failed == ids[len(first.dispatched):]
+        assert queued_ids(conn) == [job_id(i) for i in first.dispatched]
+        state = outbox_state(odb)
+        for i in first.failed:
+            row = state[i]
+            assert row["dispatched_at"] is None and row["attempts"] == 1
+            assert "OutOfMemoryError" in row["last_error"] and MARKER not in row["last_error"]
+
+        conn.config_set("maxmemory", 0)  # Redis recovers
+        second = dispatch_pending(odb, conn)
+        assert second.dispatched == first.failed and not second.error
+        assert sorted(queued_ids(conn)) == sorted(job_id(i) for i in ids)
+        state = outbox_state(odb)
+        assert all(state[i]["dispatched_at"] is not None for i in ids)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_redis_down_dispatch_reports_and_keeps_rows(odb, tmp_path):
+    port = free_port()
+    proc = start_redis(port, tmp_path)
+    conn = redis_for(f"redis://127.0.0.1:{port}/0")
+    ids = insert_rows(odb, ping_rows(5))
+    proc.terminate()
+    proc.wait(10)
+    down = dispatch_pending(odb, conn)
+    assert down.error and not down.dispatched and down.failed == ids
+    assert pending_count(odb) == 5
+    proc = start_redis(port, tmp_path)
+    try:
+        up = dispatch_pending(odb, conn)
+        assert up.dispatched == ids
+        assert sorted(queued_ids(conn)) == sorted(job_id(i) for i in ids)
+        assert {r["attempts"] for r in outbox_state(odb).values()} == {2}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_periodic_tick_is_skipped_while_the_previous_run_is_pending(rq_redis):
+    job = Periodic("test.ping", "sidecar.jobs.outbox.ping", "low", "interval",
+                   {"seconds": 60}, {"token": "periodic"})
+    first = enqueue_periodic(rq_redis, job)
+    assert first is not None
+    assert enqueue_periodic(rq_redis, job) is None
+    assert Queue("low", connection=rq_redis).job_ids == [first]
+    Job.fetch(first, connection=rq_redis).delete()  # e.g. finished and expired
+    second = enqueue_periodic(rq_redis, job)
+    assert second is not None and Queue("low", connection=rq_redis).job_ids == [second]
