@@ -164,6 +164,17 @@ def test_bad_dispatch_body_gets_a_message_per_field(sidecar):
         assert field in r.json()["error"]["fields"]
 
 
+def test_request_signed_by_the_plugin_is_accepted(wordpress, sidecar):
+    """The plugin's PHP signer and the sidecar's verifier agree on the scheme."""
+    out = wordpress.wp_eval(
+        "$r = SENW_CRM_Sidecar::signed_request( 'POST', SENW_CRM_Sidecar::DISPATCH_PATH, "
+        "array( 'outbox_id' => 999999999 ) );\n"
+        "echo 'RESULT=' . wp_json_encode( is_wp_error( $r ) ? $r->get_error_message() : $r );\n")
+    result = json.loads(out.split("RESULT=", 1)[1])
+    assert result["status"] == 200, result
+    assert set(result["json"]) >= {"dispatched", "pending"}
+
+
 @pytest.fixture
 def served(stack: Stack, db) -> Iterator:
     """serve(config) -> base URL of create_app(config) on a real local HTTP server."""
