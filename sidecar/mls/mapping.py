@@ -1,0 +1,304 @@
+"""RESO Data Dictionary records -> rows of our tables.
+
+Each resource has a field map (RESO name -> converter). A value that cannot be
+converted makes the record bad (BadRecord, quarantined by the sync); fields the
+map does not know are kept in the row's `extra` JSON, never dropped. Lookup
+values are accepted as display names ('Active Under Contract') or enumeration
+member names ('ActiveUnderContract') and stored as display names.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class BadRecord(ValueError):
+    """A record the sync cannot store as it is; the message is the reason."""
+
+
+STANDARD_STATUS = ("Active", "Active Under Contract", "Canceled", "Closed", "Coming Soon",
+                   "Delete", "Expired", "Hold", "Incomplete", "Pending", "Withdrawn")
+PROPERTY_TYPE = ("Business Opportunity", "Commercial Lease", "Commercial Sale", "Farm", "Land",
+                 "Manufactured In Park", "Residential", "Residential Income",
+                 "Residential Lease")
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", value.lower())
+
+
+def member_name(display: str) -> str:
+    """OData enumeration member name of a display name: 'Active Under Contract' ->
+    'ActiveUnderContract'."""
+    return re.sub(r"[^A-Za-z0-9]", "", display)
+
+
+class Lookup:
+    """A RESO lookup: maps either spelling of a value to its display name."""
+
+    def __init__(self, name: str, values: tuple[str, ...], closed: bool):
+        self.name = name
+        self.values = values
+        # closed: a value outside the list is bad (we act on it, e.g. Delete);
+        # open: an unknown value is kept as the feed sent it.
+        self.closed = closed
+        self._by_squashed = {_squash(v): v for v in values}
+
+    def __call__(self, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"expected a {self.name} value, got {value!r}")
+        found = self._by_squashed.get(_squash(value))
+        if found is not None:
+            return found
+        if self.closed:
+            raise ValueError(f"unknown {self.name} value {value!r}")
+        return value
+
+
+def to_str(limit: int) -> Callable[[Any], str | None]:
+    def conv(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, (dict, list)):
+            raise TypeError(f"expected text, got {type(value).__name__}")
+        text = str(value)
+        if len(text) > limit:
+            raise ValueError(f"longer than {limit} characters")
+        return text
+    return conv
+
+
+def to_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return str(value)
+
+
+def to_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
+        return int(value)
+    raise ValueError(f"expected a whole number, got {value!r}")
+
+
+def to_dec(int_digits: int) -> Callable[[Any], Decimal | None]:
+    """A number that fits a DECIMAL column with `int_digits` digits before the point."""
+    limit = Decimal(10) ** int_digits
+
+    def conv(value: Any) -> Decimal | None:
+        number = to_decimal(value)
+        if number is not None and abs(number) >= limit:
+            raise ValueError(f"out of range: {value!r}")
+        return number
+    return conv
+
+
+def to_small(value: Any) -> int | None:
+    """A whole number that fits a SMALLINT column."""
+    number = to_int(value)
+    if number is not None and not -32768 <= number <= 32767:
+        raise ValueError(f"out of range: {value!r}")
+    return number
+
+
+def to_int32(value: Any) -> int | None:
+    number = to_int(value)
+    if number is not None and not -2**31 <= number < 2**31:
+        raise ValueError(f"out of range: {value!r}")
+    return number
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (bool, dict, list)):
+        raise TypeError(f"expected a number, got {value!r}")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected a number, got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"expected a number, got {value!r}")
+    return number
+
+
+def to_bool(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return int(value.lower() == "true")
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def to_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = date.fromisoformat(value[:10])
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.year >= 1000:
+            return parsed
+    raise ValueError(f"expected a date (YYYY-MM-DD), got {value!r}")
+
+
+def to_timestamp(value: Any) -> datetime | None:
+    """An OData DateTimeOffset as naive UTC with millisecond precision."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            if parsed.year < 1000:
+                raise ValueError(f"timestamp out of range: {value!r}")
+            return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+    raise ValueError(f"expected a timestamp (ISO 8601), got {value!r}")
+
+
+def odata_timestamp(value: datetime) -> str:
+    """A naive UTC datetime as an OData DateTimeOffset literal, milliseconds, Z."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+Converter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class ResourceMap:
+    """How one RESO resource lands in one of our tables."""
+
+    resource: str
+    table: str
+    key: str
+    fields: dict[str, Converter]
+    # set when the table has an `extra` JSON column for unknown fields
+    keeps_extra: bool = True
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.fields)
+
+    def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Row for the table; raises BadRecord naming the field and the problem."""
+        key = record.get(self.key)
+        if not isinstance(key, str) or not key.strip():
+            raise BadRecord(f"{self.key}: missing")
+        row: dict[str, Any] = {}
+        problems = []
+        for name, conv in self.fields.items():
+            try:
+                row[name] = conv(record.get(name))
+            except (ValueError, TypeError) as exc:
+                problems.append(f"{name}: {exc}")
+        if problems:
+            raise BadRecord("; ".join(problems))
+        if self.keeps_extra:
+            extra = {k: v for k, v in record.items()
+                     if k not in self.fields and not k.startswith("@") and "@" not in k
+                     and k not in _EXPANDED}
+            row["extra"] = json.dumps(extra, default=str) if extra else None
+        return row
+
+
+# navigation properties we expand and store elsewhere
+_EXPANDED = {"Media"}
+
+_s = to_str
+PROPERTY = ResourceMap("Property", "properties", "ListingKey", {
+    "ListingKey": _s(255), "ListingId": _s(255), "OriginatingSystemName": _s(255),
+    "StandardStatus": Lookup("StandardStatus", STANDARD_STATUS, closed=True),
+    "MlsStatus": _s(100),
+    "PropertyType": Lookup("PropertyType", PROPERTY_TYPE, closed=False),
+    "PropertySubType": _s(60),
+    "ListPrice": to_dec(12), "OriginalListPrice": to_dec(12), "ClosePrice": to_dec(12),
+    "CloseDate": to_date, "ListingContractDate": to_date, "OnMarketDate": to_date,
+    "OffMarketDate": to_date,
+    "DaysOnMarket": to_int32, "CumulativeDaysOnMarket": to_int32,
+    "BedroomsTotal": to_small, "BathroomsTotalInteger": to_small, "BathroomsFull": to_small,
+    "BathroomsHalf": to_small,
+    "LivingArea": to_dec(10), "LotSizeArea": to_dec(10), "LotSizeAcres": to_dec(10),
+    "LotSizeSquareFeet": to_dec(12),
+    "YearBuilt": to_small, "StoriesTotal": to_small, "GarageSpaces": to_dec(4),
+    "UnparsedAddress": _s(255), "StreetNumber": _s(30), "StreetName": _s(100),
+    "StreetSuffix": _s(30), "UnitNumber": _s(30), "City": _s(100),
+    "StateOrProvince": _s(30), "PostalCode": _s(20), "CountyOrParish": _s(100),
+    "Country": _s(10), "Latitude": to_dec(3), "Longitude": to_dec(3),
+    "SubdivisionName": _s(150), "PublicRemarks": to_text, "PrivateRemarks": to_text,
+    "ListAgentKey": _s(255), "ListAgentMlsId": _s(50), "ListAgentFullName": _s(150),
+    "ListOfficeKey": _s(255), "ListOfficeName": _s(255), "BuyerAgentKey": _s(255),
+    "BuyerOfficeKey": _s(255),
+    "AssociationFee": to_dec(10), "TaxAnnualAmount": to_dec(10),
+    "ModificationTimestamp": to_timestamp, "OriginalEntryTimestamp": to_timestamp,
+    "StatusChangeTimestamp": to_timestamp, "PriceChangeTimestamp": to_timestamp,
+    "PhotosChangeTimestamp": to_timestamp, "PhotosCount": to_small,
+    "VirtualTourURLUnbranded": _s(2000),
+    "InternetEntireListingDisplayYN": to_bool, "InternetAddressDisplayYN": to_bool,
+})
+
+MEDIA = ResourceMap("Media", "mls_media", "MediaKey", {
+    "MediaKey": _s(255), "ResourceName": _s(40), "ResourceRecordKey": _s(255),
+    "MediaURL": _s(2000), "MediaCategory": _s(40), "Order": to_int32,
+    "ShortDescription": _s(500), "MediaModificationTimestamp": to_timestamp,
+    "ModificationTimestamp": to_timestamp,
+}, keeps_extra=False)
+
+MEMBER = ResourceMap("Member", "mls_members", "MemberKey", {
+    "MemberKey": _s(255), "MemberMlsId": _s(50), "MemberFirstName": _s(100),
+    "MemberLastName": _s(100), "MemberFullName": _s(150), "MemberEmail": _s(254),
+    "MemberMobilePhone": _s(40), "OfficeKey": _s(255), "MemberStatus": _s(20),
+    "ModificationTimestamp": to_timestamp,
+})
+
+OFFICE = ResourceMap("Office", "mls_offices", "OfficeKey", {
+    "OfficeKey": _s(255), "OfficeMlsId": _s(50), "OfficeName": _s(255),
+    "OfficePhone": _s(40), "OfficeEmail": _s(254), "OfficeStatus": _s(20),
+    "ModificationTimestamp": to_timestamp,
+})
+
+OPEN_HOUSE = ResourceMap("OpenHouse", "mls_open_houses", "OpenHouseKey", {
+    "OpenHouseKey": _s(255), "ListingKey": _s(255), "OpenHouseDate": to_date,
+    "OpenHouseStartTime": to_timestamp, "OpenHouseEndTime": to_timestamp,
+    "OpenHouseStatus": _s(20), "OpenHouseRemarks": to_text,
+    "ModificationTimestamp": to_timestamp,
+})
+
+RESOURCES: dict[str, ResourceMap] = {m.resource: m for m in (PROPERTY, MEDIA, MEMBER, OFFICE,
+                                                               OPEN_HOUSE)}
+
+
+def unmapped_fields(metadata: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Fields the feed's $metadata declares that our maps do not know (they go
+    to `extra`), per resource we replicate."""
+    report = {}
+    for resource, fields in metadata.items():
+        known = RESOURCES.get(resource)
+        if known is None:
+            continue
+        missing = sorted(f for f in fields if f not in known.fields and f not in _EXPANDED)
+        if missing:
+            report[resource] = missing
+    return report

@@ -1,0 +1,404 @@
+"""Replication of a RESO Web API feed into our tables.
+
+A run takes the feed's database lock, then pages through each resource in
+(ModificationTimestamp, key) order. After every page it commits the rows, the
+quarantined records, its progress and a key-set checkpoint (the last
+timestamp and key stored) in one transaction, so a crash resumes right after
+the last stored page with no duplicates and no gaps, and an expired next link
+restarts the page chain from that checkpoint. Incremental runs ask for
+`ModificationTimestamp gt (high-water mark - overlap)`; records whose
+timestamp we already hold are skipped, so the overlap costs nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam
+
+from ..db import Database
+from . import mapping, store
+from .client import NextLinkExpired, Page, RESOClient
+from .feeds import FeedSettings
+from .mapping import PROPERTY, BadRecord, odata_timestamp
+from .store import Checkpoint, Counts, Quarantined, raw_payload
+
+log = logging.getLogger(__name__)
+
+MODES = ("full", "incremental", "reconcile")
+PROPERTY_COLUMNS = [*PROPERTY.columns, "extra", "feed_id", "searchable", "removed_at",
+                    "first_photo_url", "media_synced_ts", "synced_at"]
+MEDIA_COLUMNS = [*mapping.MEDIA.columns, "feed_id"]
+MAX_CHAIN_RESTARTS = 5
+
+# Called after each committed page with (resource, pages done so far in this run);
+# tests use it to stop a run mid-load as a crash would.
+PageHook = Callable[[str, int], None]
+
+
+@dataclass
+class SyncResult:
+    run_id: int
+    status: str
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    quarantined: int = 0
+    message: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Replicator:
+    """One sync run of one feed."""
+
+    def __init__(self, db: Database, settings: FeedSettings, client: RESOClient | None = None,
+                 on_page: PageHook | None = None,
+                 progress: Callable[[int, int | None], None] | None = None):
+        self.db = db
+        self.settings = settings
+        self.client = client or RESOClient(settings)
+        self.on_page = on_page
+        self.progress = progress
+        self.run_id = 0
+        self.pages = 0
+        self.totals = Counts()
+        self._property_sql = store.upsert_sql(db.t("properties"), PROPERTY_COLUMNS)
+        self._media_sql = store.upsert_sql(db.t("mls_media"), MEDIA_COLUMNS)
+
+    # -- query building -------------------------------------------------------
+
+    def _params(self, rmap: mapping.ResourceMap, since: datetime | None,
+                cursor: tuple[datetime, str] | None, count: bool) -> dict[str, str]:
+        ts = self.settings.timestamp_field if rmap is PROPERTY else "ModificationTimestamp"
+        clauses = []
+        if since is not None:
+            clauses.append(f"{ts} gt {odata_timestamp(since)}")
+        if cursor is not None:
+            t = odata_timestamp(cursor[0])
+            clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {_quote(cursor[1])}))")
+        params = {"$orderby": f"{ts},{rmap.key}", "$top": str(self.settings.page_size)}
+        if clauses:
+            params["$filter"] = " and ".join(clauses)
+        if rmap is PROPERTY and self.settings.media == "expand":
+            params["$expand"] = "Media"
+        if count:
+            params["$count"] = "true"
+        return params
+
+    # -- the page loop --------------------------------------------------------------
+
+    def replicate(self, rmap: mapping.ResourceMap, kind: str) -> Counts:
+        """Bring one resource up to date (kind 'full' starts from the beginning)."""
+        db, feed = self.db, self.settings.feed_id
+        with db.engine.begin() as conn:
+            cp = store.read_checkpoint(conn, db, feed, rmap.resource)
+            if cp.load_kind and (kind == "incremental" or cp.load_kind == "full"):
+                log.info("mls %s %s: resuming the %s load of run %s", feed, rmap.resource,
+                         cp.load_kind, cp.load_run_id)
+            else:
+                since = None
+                if kind == "incremental" and cp.high_water_ts is not None:
+                    since = cp.high_water_ts - timedelta(seconds=self.settings.overlap_seconds)
+                cp.load_kind, cp.load_ts, cp.load_key, cp.load_since = kind, None, None, since
+            cp.load_run_id = self.run_id
+            store.write_checkpoint(conn, db, feed, rmap.resource, cp)
+        counts = Counts()
+        cursor = (cp.load_ts, cp.load_key) if cp.load_ts and cp.load_key else None
+        chain_start = cursor
+        skip = 0
+        restarts = 0
+        page = self.client.query(rmap.resource, self._params(rmap, cp.load_since, cursor, True))
+        total = page.count if rmap is PROPERTY else None
+        while True:
+            if page.records:
+                last, page_counts = self._store_page(rmap, page, cp, total)
+                total = None
+                counts.add(page_counts)
+                if last is not None:
+                    cursor = last
+            self.pages += 1
+            if self.on_page is not None:
+                self.on_page(rmap.resource, self.pages)
+            if page.next_link:
+                try:
+                    page = self.client.follow(page.next_link)
+                    continue
+                except NextLinkExpired:
+                    restarts += 1
+                    if restarts > MAX_CHAIN_RESTARTS:
+                        raise
+                    log.warning("mls %s %s: next link expired, restarting from the checkpoint",
+                                feed, rmap.resource)
+            elif not page.records:
+                break
+            elif self.settings.paging == "skip":
+                skip += len(page.records)
+                params = self._params(rmap, cp.load_since, chain_start, False)
+                page = self.client.query(rmap.resource, {**params, "$skip": str(skip)})
+                continue
+            chain_start, skip = cursor, 0
+            page = self.client.query(rmap.resource,
+                                     self._params(rmap, cp.load_since, cursor, False))
+        with db.engine.begin() as conn:
+            cp = store.read_checkpoint(conn, db, feed, rmap.resource)
+            if cursor is not None and (cp.high_water_ts is None
+                                       or cursor > (cp.high_water_ts, cp.high_water_key or "")):
+                cp.high_water_ts, cp.high_water_key = cursor
+            cp.load_kind = cp.load_ts = cp.load_key = cp.load_since = cp.load_run_id = None
+            store.write_checkpoint(conn, db, feed, rmap.resource, cp)
+        return counts
+
+    def _store_page(self, rmap: mapping.ResourceMap, page: Page, cp: Checkpoint | None,
+                    total: int | None) -> tuple[tuple[datetime, str] | None, Counts]:
+        rows: dict[str, dict[str, Any]] = {}
+        bad: list[Quarantined] = []
+        last: tuple[datetime, str] | None = None
+        for record in page.records:
+            if not isinstance(record, dict):
+                bad.append(Quarantined(rmap.resource, None, "record is not a JSON object",
+                                       raw_payload(record)))
+                continue
+            try:
+                row = rmap.to_row(record)
+                if row.get("ModificationTimestamp") is None:
+                    raise BadRecord("ModificationTimestamp: missing")
+            except BadRecord as exc:
+                key = record.get(rmap.key)
+                bad.append(Quarantined(rmap.resource, key if isinstance(key, str) else None,
+                                       str(exc), raw_payload(record)))
+                continue
+            if rmap is PROPERTY:
+                row["_media"] = record.get("Media")
+            rows[row[rmap.key]] = row
+            last = (row["ModificationTimestamp"], row[rmap.key])
+        if rmap is PROPERTY and self.settings.media == "resource":
+            self._fetch_media(list(rows.values()))
+        db = self.db
+        with db.engine.begin() as conn:
+            if rmap is PROPERTY:
+                counts, refused = self._store_listings(conn, list(rows.values()), bad)
+            else:
+                counts, refused = store.upsert_resource_rows(conn, db, rmap,
+                                                             self.settings.feed_id,
+                                                             list(rows.values()))
+            bad.extend(refused)
+            counts.quarantined += len(bad)
+            if rmap is PROPERTY:
+                counts.done += len(page.records)
+            else:
+                # run counts are of listings; other resources only add quarantine
+                counts.added = counts.updated = 0
+            store.write_quarantine(conn, db, self.settings.feed_id, self.run_id, bad)
+            if last is not None and cp is not None:
+                cp.load_ts, cp.load_key = last
+                store.write_checkpoint(conn, db, self.settings.feed_id, rmap.resource, cp)
+            store.add_progress(conn, db, self.run_id, counts, rmap.resource,
+                               None if total is None else total + self.totals.done)
+        self.totals.add(counts)
+        if self.progress is not None:
+            self.progress(self.totals.done, total)
+        return last, counts
+
+    # -- listings and their media --------------------------------------------------
+
+    def _fetch_media(self, rows: list[dict[str, Any]]) -> None:
+        """Media of the listings that need it, from the Media resource by key."""
+        keys = [r["ListingKey"] for r in rows]
+        by_key: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+        step = self.settings.keys_per_request
+        for i in range(0, len(keys), step):
+            chunk = keys[i:i + step]
+            flt = " or ".join(f"ResourceRecordKey eq {_quote(k)}" for k in chunk)
+            page = self.client.query("Media", {"$filter": flt, "$top": "5000"})
+            while True:
+                for m in page.records:
+                    if isinstance(m, dict) and m.get("ResourceRecordKey") in by_key:
+                        by_key[m["ResourceRecordKey"]].append(m)
+                if not page.next_link:
+                    break
+                page = self.client.follow(page.next_link)
+        for row in rows:
+            row["_media"] = by_key[row["ListingKey"]]
+
+    def _store_listings(self, conn: Connection, rows: list[dict[str, Any]],
+                        bad: list[Quarantined]) -> tuple[Counts, list[Quarantined]]:
+        db, s = self.db, self.settings
+        counts = Counts()
+        found = store.existing_rows(
+            conn, db, "properties", "ListingKey",
+            "ModificationTimestamp, searchable, media_synced_ts, PhotosChangeTimestamp,"
+            " first_photo_url, feed_id", [r["ListingKey"] for r in rows])
+        now = datetime.now(UTC).replace(tzinfo=None)
+        write: list[dict[str, Any]] = []
+        media_rows: list[dict[str, Any]] = []
+        media_for: list[str] = []
+        for row in rows:
+            key = row["ListingKey"]
+            old = found.get(key)
+            media = row.pop("_media", None)
+            if old is not None and old[1] == row["ModificationTimestamp"] and old[6] == s.feed_id:
+                continue  # already stored (overlap window, or a resumed page)
+            visible = row.get(s.visibility_field, 1) if s.visibility_field in row else 1
+            row["searchable"] = int(row["StandardStatus"] != "Delete" and visible != 0)
+            row["removed_at"] = None if row["searchable"] else now
+            row["feed_id"] = s.feed_id
+            row["synced_at"] = now
+            photos_ts = row.get("PhotosChangeTimestamp")
+            refetch = (old is None or old[3] is None or photos_ts is None or old[3] != photos_ts
+                       or s.media == "none")
+            if refetch and isinstance(media, list) and s.media != "none":
+                good = self._media_rows(key, media, bad)
+                media_rows.extend(good)
+                media_for.append(key)
+                photos = sorted((m for m in good if (m["MediaCategory"] or "Photo") == "Photo"),
+                                key=lambda m: (m["Order"] is None, m["Order"] or 0))
+                row["first_photo_url"] = photos[0]["MediaURL"] if photos else None
+                row["media_synced_ts"] = photos_ts
+            elif old is not None:
+                row["first_photo_url"], row["media_synced_ts"] = old[5], old[3]
+            else:
+                row["first_photo_url"] = row["media_synced_ts"] = None
+            write.append(row)
+            if old is None:
+                counts.added += 1
+            else:
+                counts.updated += 1
+            if not row["searchable"] and old is not None and old[2]:
+                counts.removed += 1
+        refused = store.bulk_upsert(conn, self._property_sql, write, "Property", "ListingKey")
+        if media_for:
+            refused_keys = {q.record_key for q in refused}
+            stmt = db.sql("DELETE FROM {t:mls_media} WHERE ResourceRecordKey IN :keys"
+                          ).bindparams(bindparam("keys", expanding=True))
+            conn.execute(stmt, {"keys": media_for})
+            media_rows = [m for m in media_rows if m["ResourceRecordKey"] not in refused_keys]
+            refused += store.bulk_upsert(conn, self._media_sql, media_rows, "Media", "MediaKey")
+        return counts, refused
+
+    def _media_rows(self, key: str, media: list[Any], bad: list[Quarantined]
+                    ) -> list[dict[str, Any]]:
+        out = []
+        for m in media:
+            try:
+                if not isinstance(m, dict):
+                    raise BadRecord("media record is not a JSON object")
+                row = mapping.MEDIA.to_row(m)
+            except BadRecord as exc:
+                bad.append(Quarantined("Media", key, str(exc), raw_payload(m)))
+                continue
+            row["ResourceRecordKey"] = row["ResourceRecordKey"] or key
+            row["ResourceName"] = row["ResourceName"] or "Property"
+            row["feed_id"] = self.settings.feed_id
+            out.append(row)
+        return out
+
+    # -- reconcile -----------------------------------------------------------------
+
+    def reconcile(self) -> Counts:
+        """Compare every ListingKey the feed serves with ours: hide what vanished,
+        fetch what we miss."""
+        db, feed = self.db, self.settings.feed_id
+        feed_keys = self._all_keys()
+        counts = Counts()
+        with db.engine.begin() as conn:
+            ours = {r[0] for r in conn.execute(db.sql(
+                "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f AND searchable = 1"),
+                {"f": feed})}
+            known = {r[0] for r in conn.execute(db.sql(
+                "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f"), {"f": feed})}
+            gone = sorted(ours - feed_keys)
+            stmt = db.sql("UPDATE {t:properties} SET searchable = 0,"
+                          " removed_at = UTC_TIMESTAMP(3) WHERE ListingKey IN :keys"
+                          ).bindparams(bindparam("keys", expanding=True))
+            for i in range(0, len(gone), 1000):
+                conn.execute(stmt, {"keys": gone[i:i + 1000]})
+            counts.removed = len(gone)
+            store.add_progress(conn, db, self.run_id, counts, "reconcile", len(feed_keys))
+            store.mark_reconciled(conn, db, feed, "Property")
+        missing = sorted(feed_keys - known)
+        if missing:
+            log.info("mls %s: reconcile fetches %d listings we do not hold", feed, len(missing))
+            step = self.settings.keys_per_request
+            for i in range(0, len(missing), step):
+                flt = " or ".join(f"ListingKey eq {_quote(k)}" for k in missing[i:i + step])
+                params = {"$filter": flt, "$top": str(step)}
+                if self.settings.media == "expand":
+                    params["$expand"] = "Media"
+                page = self.client.query("Property", params)
+                _, page_counts = self._store_page(PROPERTY, page, None, None)
+                counts.add(page_counts)
+        self.totals.removed += counts.removed
+        return counts
+
+    def _all_keys(self) -> set[str]:
+        keys: set[str] = set()
+        last: str | None = None
+        params = {"$select": "ListingKey", "$orderby": "ListingKey",
+                  "$top": str(self.settings.page_size)}
+        page = self.client.query("Property", params)
+        restarts = 0
+        while True:
+            for r in page.records:
+                if isinstance(r, dict) and isinstance(r.get("ListingKey"), str):
+                    keys.add(r["ListingKey"])
+                    last = r["ListingKey"]
+            if page.next_link:
+                try:
+                    page = self.client.follow(page.next_link)
+                    continue
+                except NextLinkExpired:
+                    restarts += 1
+                    if restarts > MAX_CHAIN_RESTARTS:
+                        raise
+            elif not page.records:
+                return keys
+            flt = {"$filter": f"ListingKey gt {_quote(last)}"} if last is not None else {}
+            page = self.client.query("Property", {**params, **flt})
+
+
+def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
+             requested_by: int | None = None, run_id: int | None = None,
+             client: RESOClient | None = None, on_page: PageHook | None = None,
+             progress: Callable[[int, int | None], None] | None = None) -> SyncResult:
+    """One sync run of a feed: 'full', 'incremental' or 'reconcile'.
+
+    Refuses (status 'skipped') while another sync of the feed runs. Lets other
+    failures propagate after recording them on the run row, so a job retry
+    resumes from the checkpoint."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    run_id = store.start_run(db, settings.feed_id, mode, requested_by, run_id)
+    rep = Replicator(db, settings, client, on_page, progress)
+    rep.run_id = run_id
+    try:
+        with store.feed_lock(db, settings.feed_id):
+            if mode == "reconcile":
+                rep.reconcile()
+            else:
+                rep.replicate(PROPERTY, mode)
+                for resource in settings.replicate:
+                    rmap = mapping.RESOURCES.get(resource)
+                    if rmap is not None and rmap is not PROPERTY:
+                        rep.replicate(rmap, mode)
+    except store.SyncBusy as exc:
+        store.finish_run(db, run_id, "skipped", str(exc))
+        log.info("mls %s: %s", settings.feed_id, exc)
+        return SyncResult(run_id, "skipped", message=str(exc))
+    except Exception as exc:
+        store.finish_run(db, run_id, "failed", f"{type(exc).__name__}: {exc}", errors=1)
+        log.error("mls %s: run %d failed: %s", settings.feed_id, run_id, type(exc).__name__)
+        raise
+    store.finish_run(db, run_id, "succeeded")
+    t = rep.totals
+    log.info("mls %s: run %d %s: added %d, updated %d, removed %d, quarantined %d",
+             settings.feed_id, run_id, mode, t.added, t.updated, t.removed, t.quarantined)
+    return SyncResult(run_id, "succeeded", t.added, t.updated, t.removed, t.quarantined)

@@ -1,0 +1,257 @@
+"""Writes of the MLS sync: bulk upserts, quarantine, checkpoints, sync-run rows
+and the per-feed lock.
+
+Bulk paths are multi-row `INSERT ... ON DUPLICATE KEY UPDATE` statements
+(PyMySQL's executemany folds the rows of one call into multi-row statements).
+A batch the database refuses is retried row by row inside savepoints so one
+bad row is quarantined and the rest are stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam
+from sqlalchemy.exc import DBAPIError
+
+from ..db import Database
+from .mapping import ResourceMap
+
+
+def _quote(col: str) -> str:
+    return f"`{col}`"
+
+
+def upsert_sql(table: str, columns: Sequence[str], keep_on_update: Sequence[str] = ()) -> str:
+    cols = ", ".join(_quote(c) for c in columns)
+    values = ", ".join(f"%({c})s" for c in columns)
+    updates = ", ".join(f"{_quote(c)} = VALUES({_quote(c)})" for c in columns
+                        if c not in keep_on_update)
+    return f"INSERT INTO {table} ({cols}) VALUES ({values}) ON DUPLICATE KEY UPDATE {updates}"
+
+
+@dataclass
+class Quarantined:
+    resource: str
+    record_key: str | None
+    reason: str
+    payload: str
+
+
+@dataclass
+class Counts:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    quarantined: int = 0
+    done: int = 0
+    errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.removed += other.removed
+        self.quarantined += other.quarantined
+        self.done += other.done
+        self.errors += other.errors
+
+
+def raw_payload(record: Any) -> str:
+    return json.dumps(record, default=str, ensure_ascii=False)
+
+
+def bulk_upsert(conn: Connection, sql: str, rows: list[dict[str, Any]], resource: str,
+                key: str) -> list[Quarantined]:
+    """Upsert rows in one multi-row statement; on a refusal, row by row, and
+    return the rows the database refused (to quarantine)."""
+    if not rows:
+        return []
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+        return []
+    except DBAPIError:
+        pass
+    refused = []
+    for row in rows:
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(sql, row)
+        except DBAPIError as exc:
+            refused.append(Quarantined(resource, row.get(key), f"database refused: {exc.orig}",
+                                       raw_payload(row)))
+    return refused
+
+
+def write_quarantine(conn: Connection, db: Database, feed_id: str, run_id: int | None,
+                     items: list[Quarantined]) -> None:
+    if not items:
+        return
+    conn.execute(db.sql(
+        "INSERT INTO {t:mls_quarantine} (feed_id, resource, record_key, reason, payload, run_id)"
+        " VALUES (:feed, :resource, :record_key, :reason, :payload, :run_id)"),
+        [{"feed": feed_id, "resource": q.resource,
+          "record_key": (q.record_key[:255] if isinstance(q.record_key, str) else None),
+          "reason": q.reason[:1000], "payload": q.payload, "run_id": run_id} for q in items])
+
+
+# -- checkpoints -----------------------------------------------------------------
+
+@dataclass
+class Checkpoint:
+    high_water_ts: datetime | None = None
+    high_water_key: str | None = None
+    load_kind: str | None = None
+    load_ts: datetime | None = None
+    load_key: str | None = None
+    load_since: datetime | None = None
+    load_run_id: int | None = None
+
+
+def read_checkpoint(conn: Connection, db: Database, feed_id: str, resource: str) -> Checkpoint:
+    row = conn.execute(db.sql(
+        "SELECT high_water_ts, high_water_key, load_kind, load_ts, load_key, load_since,"
+        " load_run_id FROM {t:mls_checkpoints} WHERE feed_id = :f AND resource = :r FOR UPDATE"),
+        {"f": feed_id, "r": resource}).first()
+    return Checkpoint(*row) if row else Checkpoint()
+
+
+def write_checkpoint(conn: Connection, db: Database, feed_id: str, resource: str,
+                     cp: Checkpoint) -> None:
+    conn.execute(db.sql(
+        "INSERT INTO {t:mls_checkpoints} (feed_id, resource, high_water_ts, high_water_key,"
+        " load_kind, load_ts, load_key, load_since, load_run_id)"
+        " VALUES (:f, :r, :hts, :hkey, :kind, :lts, :lkey, :since, :run)"
+        " ON DUPLICATE KEY UPDATE high_water_ts = VALUES(high_water_ts),"
+        " high_water_key = VALUES(high_water_key), load_kind = VALUES(load_kind),"
+        " load_ts = VALUES(load_ts), load_key = VALUES(load_key),"
+        " load_since = VALUES(load_since), load_run_id = VALUES(load_run_id)"),
+        {"f": feed_id, "r": resource, "hts": cp.high_water_ts, "hkey": cp.high_water_key,
+         "kind": cp.load_kind, "lts": cp.load_ts, "lkey": cp.load_key, "since": cp.load_since,
+         "run": cp.load_run_id})
+
+
+def mark_reconciled(conn: Connection, db: Database, feed_id: str, resource: str) -> None:
+    conn.execute(db.sql(
+        "INSERT INTO {t:mls_checkpoints} (feed_id, resource, last_reconcile_at)"
+        " VALUES (:f, :r, UTC_TIMESTAMP(3))"
+        " ON DUPLICATE KEY UPDATE last_reconcile_at = VALUES(last_reconcile_at)"),
+        {"f": feed_id, "r": resource})
+
+
+# -- sync runs -------------------------------------------------------------------
+
+def start_run(db: Database, feed_id: str, kind: str, requested_by: int | None,
+              run_id: int | None) -> int:
+    """The run row for this sync: the queued one named by run_id (written by
+    "Sync now"), else a new one."""
+    with db.engine.begin() as conn:
+        if run_id is not None:
+            found = conn.execute(db.sql(
+                "SELECT id FROM {t:mls_sync_runs} WHERE id = :id AND feed_id = :f"),
+                {"id": run_id, "f": feed_id}).scalar()
+            if found:
+                conn.execute(db.sql(
+                    "UPDATE {t:mls_sync_runs} SET status = 'running', kind = :k,"
+                    " started_at = UTC_TIMESTAMP(3), finished_at = NULL, error_message = NULL"
+                    " WHERE id = :id"), {"id": run_id, "k": kind})
+                return run_id
+        result = conn.execute(db.sql(
+            "INSERT INTO {t:mls_sync_runs} (feed_id, kind, status, requested_by, started_at)"
+            " VALUES (:f, :k, 'running', :by, UTC_TIMESTAMP(3))"),
+            {"f": feed_id, "k": kind, "by": requested_by})
+        return int(result.lastrowid)  # type: ignore[attr-defined]
+
+
+def add_progress(conn: Connection, db: Database, run_id: int, counts: Counts,
+                 phase: str, total: int | None = None) -> None:
+    conn.execute(db.sql(
+        "UPDATE {t:mls_sync_runs} SET added = added + :a, updated = updated + :u,"
+        " removed = removed + :r, quarantined = quarantined + :q, errors = errors + :e,"
+        " progress_done = progress_done + :d, phase = :phase,"
+        " progress_total = COALESCE(:total, progress_total) WHERE id = :id"),
+        {"a": counts.added, "u": counts.updated, "r": counts.removed, "q": counts.quarantined,
+         "e": counts.errors, "d": counts.done, "phase": phase, "total": total, "id": run_id})
+
+
+def finish_run(db: Database, run_id: int, status: str, message: str | None = None,
+               errors: int = 0) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(db.sql(
+            "UPDATE {t:mls_sync_runs} SET status = :s, finished_at = UTC_TIMESTAMP(3),"
+            " phase = '', error_message = :m, errors = errors + :e WHERE id = :id"),
+            {"s": status, "m": message[:4000] if message else None, "e": errors, "id": run_id})
+
+
+# -- the per-feed lock -----------------------------------------------------------
+
+class SyncBusy(RuntimeError):
+    """Another sync of the same feed holds the lock."""
+
+
+def _lock_name(conn: Connection, db: Database, feed_id: str) -> str:
+    # GET_LOCK names are server-wide: include the database so test runs and
+    # sites sharing one server do not block each other.
+    database = conn.exec_driver_sql("SELECT DATABASE()").scalar()
+    name = f"senw_mls:{database}:{db.prefix}:{feed_id}"
+    return name if len(name) <= 64 else "senw_mls:" + hashlib.sha1(name.encode()).hexdigest()
+
+
+@contextmanager
+def feed_lock(db: Database, feed_id: str) -> Iterator[None]:
+    """Hold the feed's database lock (GET_LOCK, released if the process dies)
+    for the duration of the block; SyncBusy if another sync holds it."""
+    with db.engine.connect() as conn:
+        name = _lock_name(conn, db, feed_id)
+        got = conn.exec_driver_sql("SELECT GET_LOCK(%s, 0)", (name,)).scalar()
+        conn.commit()
+        if got != 1:
+            raise SyncBusy(f"another sync of feed {feed_id!r} is running")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (name,))
+            conn.commit()
+
+
+def existing_rows(conn: Connection, db: Database, table: str, key: str, columns: str,
+                  keys: list[str]) -> dict[str, Any]:
+    if not keys:
+        return {}
+    stmt = db.sql(f"SELECT {key}, {columns} FROM {{t:{table}}} WHERE {key} IN :keys"
+                  ).bindparams(bindparam("keys", expanding=True))
+    return {r[0]: r for r in conn.execute(stmt, {"keys": keys})}
+
+
+def upsert_resource_rows(conn: Connection, db: Database, rmap: ResourceMap, feed_id: str,
+                         rows: list[dict[str, Any]]) -> tuple[Counts, list[Quarantined]]:
+    """Members, offices, open houses: plain idempotent upserts."""
+    counts = Counts()
+    if not rows:
+        return counts, []
+    found = existing_rows(conn, db, rmap.table, rmap.key, "ModificationTimestamp",
+                          [r[rmap.key] for r in rows])
+    fresh = []
+    for row in rows:
+        old = found.get(row[rmap.key])
+        if old is not None and old[1] == row["ModificationTimestamp"]:
+            continue
+        row["feed_id"] = feed_id
+        row["removed_at"] = None
+        fresh.append(row)
+        if old is None:
+            counts.added += 1
+        else:
+            counts.updated += 1
+    if fresh:
+        cols = [*rmap.columns, "extra", "feed_id", "removed_at"]
+        refused = bulk_upsert(conn, upsert_sql(db.t(rmap.table), cols), fresh, rmap.resource,
+                              rmap.key)
+        return counts, refused
+    return counts, []
