@@ -101,7 +101,7 @@ def enqueue_periodic(redis: Redis, job: Periodic) -> str | None:
         last = redis.get(marker)
         if last is not None:
             try:
-                if Job.fetch(last.decode(), connection=redis).get_status() in _ACTIVE:
+                if Job.fetch(last.decode() if isinstance(last, bytes) else str(last), connection=redis).get_status() in _ACTIVE:
                     log.info("periodic %s: previous run still pending, tick skipped", job.name)
                     return None
             except NoSuchJobError:

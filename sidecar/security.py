@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import Headers
 
 from .db import Database
 from .errors import SigningDisabled, Unauthorized
@@ -75,7 +76,7 @@ def sign(secret: str, method: str, path: str, body: bytes = b"",
             HEADER_SIGNATURE: signature(secret, ts, nonce, method, path, body)}
 
 
-def verify(db: Database, secret: str, max_age: int, headers: Mapping[str, str],
+def verify(db: Database, secret: str, max_age: int, headers: Mapping[str, str] | Headers,
            method: str, path: str, body: bytes, now: float | None = None) -> None:
     """Raise an Unauthorized subclass unless the request is signed, fresh and new."""
     if not secret:
