@@ -1,0 +1,171 @@
+<?php
+/**
+ * The public listing search: shortcode [senw_listing_search]. A GET form (so a
+ * search is a shareable URL) with the agents' filters, result cards with the
+ * first photo, and on the same page with ?listing=<ListingKey> the listing's
+ * page with photos, facts, public remarks and the foundation's lead form
+ * (listing_key set, source listing_inquiry).
+ *
+ * Only searchable listings the MLS allows on the internet, only public
+ * columns (never PrivateRemarks), and the street address only where
+ * InternetAddressDisplayYN allows it.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+class SENW_CRM_Listing_Search {
+
+	const PER_PAGE = 12;
+
+	/** Public sort choices: key => array( label, orderby, order ). */
+	public static function sorts() {
+		return array(
+			'newest'     => array( __( 'Newest', 'senw-crm' ), 'modified', 'desc' ),
+			'price_asc'  => array( __( 'Price (low to high)', 'senw-crm' ), 'price', 'asc' ),
+			'price_desc' => array( __( 'Price (high to low)', 'senw-crm' ), 'price', 'desc' ),
+			'beds_desc'  => array( __( 'Most bedrooms', 'senw-crm' ), 'beds', 'desc' ),
+			'area_desc'  => array( __( 'Largest', 'senw-crm' ), 'living_area', 'desc' ),
+			'dom_asc'    => array( __( 'Fewest days on market', 'senw-crm' ), 'dom', 'asc' ),
+		);
+	}
+
+	public static function register() {
+		add_shortcode( 'senw_listing_search', array( __CLASS__, 'shortcode' ) );
+		add_action( 'wp_enqueue_scripts', array( __CLASS__, 'register_assets' ) );
+	}
+
+	public static function register_assets() {
+		wp_register_style( 'senw-crm-listings', plugins_url( 'assets/listings.css', SENW_CRM_FILE ), array(), SENW_CRM_VERSION );
+	}
+
+	/** The query string as the visitor sent it, one string per key. */
+	private static function input() {
+		$raw = array();
+		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- a public search form: reads only.
+		foreach ( $_GET as $key => $value ) {
+			if ( is_string( $key ) && is_string( $value ) ) {
+				$raw[ sanitize_key( $key ) ] = sanitize_text_field( wp_unslash( $value ) );
+			}
+		}
+		// phpcs:enable
+		return $raw;
+	}
+
+	public static function shortcode( $atts ) {
+		wp_enqueue_style( 'senw-crm-listings' );
+		$raw  = self::input();
+		$base = get_permalink();
+		$base = $base ? $base : home_url( '/' );
+		if ( isset( $raw['listing'] ) && '' !== $raw['listing'] ) {
+			return self::listing_page( $raw['listing'], $base );
+		}
+
+		list( $filters, $errors ) = SENW_CRM_Properties::parse_filters( $raw, false );
+		$sorts                    = self::sorts();
+		$sort                     = isset( $raw['sort'], $sorts[ $raw['sort'] ] ) ? $raw['sort'] : 'newest';
+		$page                     = isset( $raw['pg'] ) ? max( 1, min( 10000, absint( $raw['pg'] ) ) ) : 1;
+		$result                   = SENW_CRM_Properties::search( $filters, $sorts[ $sort ][1], $sorts[ $sort ][2], $page, self::PER_PAGE, true );
+		$pages                    = (int) ceil( $result['total'] / self::PER_PAGE );
+
+		// Links keep the visitor's filters; only known keys go back into URLs.
+		$keep = array();
+		foreach ( array_keys( SENW_CRM_Properties::filters() ) as $name ) {
+			if ( isset( $raw[ $name ] ) && '' !== $raw[ $name ] ) {
+				$keep[ $name ] = $raw[ $name ];
+			}
+		}
+		if ( 'newest' !== $sort ) {
+			$keep['sort'] = $sort;
+		}
+		$cards = array();
+		foreach ( $result['rows'] as $row ) {
+			$cards[] = array(
+				'url'     => add_query_arg( 'listing', rawurlencode( $row['ListingKey'] ), $base ),
+				'photo'   => $row['first_photo_url'],
+				'price'   => null === $row['ListPrice'] ? '' : '$' . number_format_i18n( (float) $row['ListPrice'] ),
+				'beds'    => $row['BedroomsTotal'],
+				'baths'   => $row['BathroomsTotalInteger'],
+				'area'    => null === $row['LivingArea'] ? '' : number_format_i18n( (float) $row['LivingArea'] ),
+				'address' => SENW_CRM_Properties::public_address( $row ),
+				'status'  => $row['StandardStatus'],
+				'type'    => $row['PropertyType'],
+				'key'     => $row['ListingKey'],
+			);
+		}
+		return self::render(
+			'listing-search',
+			array(
+				'action'  => $base,
+				'raw'     => $raw,
+				'errors'  => $errors,
+				'filters' => SENW_CRM_Properties::filters(),
+				'sorts'   => $sorts,
+				'sort'    => $sort,
+				'cards'   => $cards,
+				'total'   => $result['total'],
+				'page'    => $page,
+				'pages'   => $pages,
+				'prev'    => $page > 1 ? add_query_arg( array_map( 'rawurlencode', array_merge( $keep, array( 'pg' => $page - 1 ) ) ), $base ) : '',
+				'next'    => $page < $pages ? add_query_arg( array_map( 'rawurlencode', array_merge( $keep, array( 'pg' => $page + 1 ) ) ), $base ) : '',
+			)
+		);
+	}
+
+	private static function listing_page( $listing_key, $base ) {
+		$listing = SENW_CRM_Properties::find( $listing_key, true );
+		if ( ! $listing ) {
+			return self::render( 'listing-not-found', array( 'back_url' => $base ) );
+		}
+		$facts = array(
+			__( 'Status', 'senw-crm' )         => $listing['StandardStatus'],
+			__( 'Price', 'senw-crm' )          => null === $listing['ListPrice'] ? '' : '$' . number_format_i18n( (float) $listing['ListPrice'] ),
+			__( 'Type', 'senw-crm' )           => trim( $listing['PropertyType'] . ( $listing['PropertySubType'] ? ' / ' . $listing['PropertySubType'] : '' ) ),
+			__( 'Bedrooms', 'senw-crm' )       => $listing['BedroomsTotal'],
+			__( 'Bathrooms', 'senw-crm' )      => $listing['BathroomsTotalInteger'],
+			__( 'Living area', 'senw-crm' )    => null === $listing['LivingArea'] ? '' : number_format_i18n( (float) $listing['LivingArea'] ),
+			__( 'Lot (acres)', 'senw-crm' )    => $listing['LotSizeAcres'],
+			__( 'Year built', 'senw-crm' )     => $listing['YearBuilt'],
+			__( 'Garage spaces', 'senw-crm' )  => $listing['GarageSpaces'],
+			__( 'Subdivision', 'senw-crm' )    => $listing['SubdivisionName'],
+			__( 'Days on market', 'senw-crm' ) => $listing['DaysOnMarket'],
+			__( 'MLS number', 'senw-crm' )     => $listing['ListingId'],
+			__( 'Listed by', 'senw-crm' )      => $listing['ListOfficeName'],
+		);
+		$facts = array_filter(
+			$facts,
+			static function ( $v ) {
+				return null !== $v && '' !== (string) $v;
+			}
+		);
+		$form  = SENW_CRM_Lead_Form::shortcode(
+			array(
+				'listing_key' => $listing['ListingKey'],
+				'source'      => 'listing_inquiry',
+				'title'       => __( 'Request info / book a showing', 'senw-crm' ),
+			)
+		);
+		return self::render(
+			'listing-page',
+			array(
+				'listing'  => $listing,
+				'address'  => SENW_CRM_Properties::public_address( $listing ),
+				'photos'   => SENW_CRM_Properties::photos( $listing['ListingKey'] ),
+				'facts'    => $facts,
+				'form'     => $form,
+				'back_url' => $base,
+			)
+		);
+	}
+
+	/**
+	 * Renders templates/properties/<name>.php into a string.
+	 *
+	 * @param string $name Template name.
+	 * @param array  $vars Variables for the template.
+	 */
+	private static function render( $name, array $vars ) {
+		ob_start();
+		SENW_CRM_Properties::template( $name, $vars );
+		return (string) ob_get_clean();
+	}
+}

@@ -1,0 +1,397 @@
+<?php
+/**
+ * Property search over the replicated MLS listings (wp_senw_properties): the
+ * one place that turns search filters into SQL, for the agents' screen, the
+ * REST route and the public listing search alike.
+ *
+ * Filters are validated here once, with one message per bad field; the query
+ * touches only the properties table (COUNT without joins) and uses its
+ * indexes; related rows (photos, open houses, agent, office, leads, deals) are
+ * fetched in one query per kind, never per row.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+class SENW_CRM_Properties {
+
+	/** RESO StandardStatus display names (as 002_mls.sql stores them). */
+	const STATUSES = array( 'Active', 'Active Under Contract', 'Canceled', 'Closed', 'Coming Soon', 'Delete', 'Expired', 'Hold', 'Incomplete', 'Pending', 'Withdrawn' );
+
+	/** RESO PropertyType display names. */
+	const TYPES = array( 'Business Opportunity', 'Commercial Lease', 'Commercial Sale', 'Farm', 'Land', 'Manufactured In Park', 'Residential', 'Residential Income', 'Residential Lease' );
+
+	/** Sort key => column. Ties are broken by id so pages never overlap. */
+	const SORTS = array(
+		'price'       => 'ListPrice',
+		'dom'         => 'DaysOnMarket',
+		'modified'    => 'ModificationTimestamp',
+		'beds'        => 'BedroomsTotal',
+		'living_area' => 'LivingArea',
+	);
+
+	const MAX_PER_PAGE = 100;
+
+	/** Columns of a list row (agents). */
+	const LIST_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'LivingArea', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'DaysOnMarket', 'ModificationTimestamp', 'ListAgentFullName', 'ListOfficeName', 'first_photo_url', 'searchable', 'InternetAddressDisplayYN' );
+
+	/** The only columns the public site ever reads. PrivateRemarks is not one of them. */
+	const PUBLIC_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'BathroomsFull', 'BathroomsHalf', 'LivingArea', 'LotSizeAcres', 'YearBuilt', 'StoriesTotal', 'GarageSpaces', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'SubdivisionName', 'DaysOnMarket', 'PublicRemarks', 'ListOfficeName', 'VirtualTourURLUnbranded', 'first_photo_url', 'InternetAddressDisplayYN', 'ModificationTimestamp' );
+
+	public static function table( $name ) {
+		global $wpdb;
+		return $wpdb->prefix . 'senw_' . $name;
+	}
+
+	/**
+	 * The filters every search accepts: name => [type, label, column].
+	 * Types: status, type (lookups), money, int, area, text, keyword.
+	 */
+	public static function filters() {
+		return array(
+			'status'        => array( 'status', __( 'Status', 'senw-crm' ), 'StandardStatus' ),
+			'property_type' => array( 'type', __( 'Property type', 'senw-crm' ), 'PropertyType' ),
+			'min_price'     => array( 'money', __( 'Min price', 'senw-crm' ), 'ListPrice' ),
+			'max_price'     => array( 'money', __( 'Max price', 'senw-crm' ), 'ListPrice' ),
+			'min_beds'      => array( 'int', __( 'Beds (min)', 'senw-crm' ), 'BedroomsTotal' ),
+			'min_baths'     => array( 'int', __( 'Baths (min)', 'senw-crm' ), 'BathroomsTotalInteger' ),
+			'min_area'      => array( 'area', __( 'Min living area', 'senw-crm' ), 'LivingArea' ),
+			'max_area'      => array( 'area', __( 'Max living area', 'senw-crm' ), 'LivingArea' ),
+			'city'          => array( 'text', __( 'City', 'senw-crm' ), 'City' ),
+			'postal_code'   => array( 'text', __( 'Postal code', 'senw-crm' ), 'PostalCode' ),
+			'max_dom'       => array( 'int', __( 'Days on market (max)', 'senw-crm' ), 'DaysOnMarket' ),
+			'keyword'       => array( 'keyword', __( 'Keyword', 'senw-crm' ), '' ),
+		);
+	}
+
+	/**
+	 * Accepts a RESO lookup value as display name ("Active Under Contract") or
+	 * enumeration member name ("ActiveUnderContract"), any case; returns the
+	 * display name or null.
+	 */
+	public static function lookup( $value, array $allowed ) {
+		$want = strtolower( preg_replace( '/[^A-Za-z]/', '', (string) $value ) );
+		foreach ( $allowed as $name ) {
+			if ( strtolower( str_replace( ' ', '', $name ) ) === $want ) {
+				return $name;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Validates raw filter input (already unslashed). Returns
+	 * array( filters, errors ): filters holds only the given, valid values;
+	 * errors maps a field to its message. Unknown keys are ignored.
+	 *
+	 * @param array $raw          Input, e.g. $_GET or REST params.
+	 * @param bool  $show_removed Whether the caller may see removed listings.
+	 */
+	public static function parse_filters( array $raw, $show_removed = false ) {
+		$filters = array();
+		$errors  = array();
+		foreach ( self::filters() as $name => $spec ) {
+			if ( ! isset( $raw[ $name ] ) || is_array( $raw[ $name ] ) ) {
+				if ( isset( $raw[ $name ] ) ) {
+					/* translators: %s: field label */
+					$errors[ $name ] = sprintf( __( '%s must be a single value.', 'senw-crm' ), $spec[1] );
+				}
+				continue;
+			}
+			$value = trim( (string) $raw[ $name ] );
+			if ( '' === $value ) {
+				continue;
+			}
+			switch ( $spec[0] ) {
+				case 'status':
+				case 'type':
+					$found = self::lookup( $value, 'status' === $spec[0] ? self::STATUSES : self::TYPES );
+					if ( null === $found ) {
+						/* translators: %s: field label */
+						$errors[ $name ] = sprintf( __( '%s is not a known value.', 'senw-crm' ), $spec[1] );
+					} else {
+						$filters[ $name ] = $found;
+					}
+					break;
+				case 'money':
+				case 'area':
+					$number = str_replace( array( ',', '$', ' ' ), '', $value );
+					if ( ! is_numeric( $number ) || (float) $number < 0 || (float) $number > 1e12 ) {
+						/* translators: %s: field label */
+						$errors[ $name ] = sprintf( __( '%s must be a number of 0 or more.', 'senw-crm' ), $spec[1] );
+					} else {
+						$filters[ $name ] = (float) $number;
+					}
+					break;
+				case 'int':
+					if ( ! preg_match( '/^\d{1,6}$/', $value ) ) {
+						/* translators: %s: field label */
+						$errors[ $name ] = sprintf( __( '%s must be a whole number of 0 or more.', 'senw-crm' ), $spec[1] );
+					} else {
+						$filters[ $name ] = (int) $value;
+					}
+					break;
+				case 'text':
+					$text = sanitize_text_field( $value );
+					if ( strlen( $text ) > 100 ) {
+						/* translators: %s: field label */
+						$errors[ $name ] = sprintf( __( '%s is too long (100 characters at most).', 'senw-crm' ), $spec[1] );
+					} else {
+						$filters[ $name ] = $text;
+					}
+					break;
+				case 'keyword':
+					$words = self::keyword_words( $value );
+					if ( strlen( $value ) > 200 ) {
+						$errors[ $name ] = __( 'Keyword is too long (200 characters at most).', 'senw-crm' );
+					} elseif ( ! $words ) {
+						$errors[ $name ] = __( 'Keyword needs at least one word of three or more letters or digits.', 'senw-crm' );
+					} else {
+						$filters[ $name ] = implode( ' ', $words );
+					}
+					break;
+			}
+		}
+		foreach ( array( array( 'min_price', 'max_price' ), array( 'min_area', 'max_area' ) ) as $pair ) {
+			if ( isset( $filters[ $pair[0] ], $filters[ $pair[1] ] ) && $filters[ $pair[0] ] > $filters[ $pair[1] ] ) {
+				$labels          = self::filters();
+				/* translators: 1: max field label, 2: min field label */
+				$errors[ $pair[1] ] = sprintf( __( '%1$s must not be less than %2$s.', 'senw-crm' ), $labels[ $pair[1] ][1], $labels[ $pair[0] ][1] );
+				unset( $filters[ $pair[1] ] );
+			}
+		}
+		if ( $show_removed && ! empty( $raw['show_removed'] ) && ! is_array( $raw['show_removed'] ) && '0' !== (string) $raw['show_removed'] && 'false' !== (string) $raw['show_removed'] ) {
+			$filters['show_removed'] = true;
+		}
+		return array( $filters, $errors );
+	}
+
+	/**
+	 * Words for the FULLTEXT index: letters and digits, at least three long
+	 * (InnoDB's minimum token size), at most eight words.
+	 */
+	public static function keyword_words( $keyword ) {
+		$words = preg_split( '/[^\p{L}\p{N}]+/u', (string) $keyword, -1, PREG_SPLIT_NO_EMPTY );
+		$words = array_filter(
+			(array) $words,
+			static function ( $w ) {
+				return mb_strlen( $w ) >= 3;
+			}
+		);
+		return array_slice( array_values( array_unique( array_map( 'mb_strtolower', $words ) ) ), 0, 8 );
+	}
+
+	/**
+	 * WHERE clause (prepared) for filters. Public searches also drop listings
+	 * the MLS does not allow on the internet.
+	 *
+	 * @param array $filters From parse_filters().
+	 * @param bool  $public  The public site is asking.
+	 */
+	public static function where_sql( array $filters, $public = false ) {
+		global $wpdb;
+		$where = array();
+		$args  = array();
+		if ( $public || empty( $filters['show_removed'] ) ) {
+			$where[] = 'searchable = 1';
+		}
+		if ( $public ) {
+			$where[] = '(InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0)';
+		}
+		$ops = array(
+			'status'        => array( 'StandardStatus', '=', '%s' ),
+			'property_type' => array( 'PropertyType', '=', '%s' ),
+			'min_price'     => array( 'ListPrice', '>=', '%f' ),
+			'max_price'     => array( 'ListPrice', '<=', '%f' ),
+			'min_beds'      => array( 'BedroomsTotal', '>=', '%d' ),
+			'min_baths'     => array( 'BathroomsTotalInteger', '>=', '%d' ),
+			'min_area'      => array( 'LivingArea', '>=', '%f' ),
+			'max_area'      => array( 'LivingArea', '<=', '%f' ),
+			'city'          => array( 'City', '=', '%s' ),
+			'postal_code'   => array( 'PostalCode', '=', '%s' ),
+			'max_dom'       => array( 'DaysOnMarket', '<=', '%d' ),
+		);
+		foreach ( $ops as $name => $op ) {
+			if ( isset( $filters[ $name ] ) ) {
+				$where[] = "{$op[0]} {$op[1]} {$op[2]}";
+				$args[]  = $filters[ $name ];
+			}
+		}
+		if ( isset( $filters['keyword'] ) ) {
+			// Every word must match, as a word prefix; the words carry no operators.
+			$boolean = implode(
+				' ',
+				array_map(
+					static function ( $w ) {
+						return '+' . $w . '*';
+					},
+					explode( ' ', $filters['keyword'] )
+				)
+			);
+			$where[] = 'MATCH(UnparsedAddress, PublicRemarks, SubdivisionName, City) AGAINST (%s IN BOOLEAN MODE)';
+			$args[]  = $boolean;
+		}
+		$sql = $where ? 'WHERE ' . implode( ' AND ', $where ) : '';
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders built above from fixed strings.
+		return $args ? $wpdb->prepare( $sql, $args ) : $sql;
+	}
+
+	/**
+	 * ORDER BY for a sort key and direction; unknown keys fall back to the
+	 * newest modification first.
+	 */
+	public static function order_sql( $orderby, $order ) {
+		$column = isset( self::SORTS[ $orderby ] ) ? self::SORTS[ $orderby ] : 'ModificationTimestamp';
+		$dir    = 'asc' === strtolower( (string) $order ) ? 'ASC' : 'DESC';
+		return "ORDER BY {$column} {$dir}, id {$dir}";
+	}
+
+	/**
+	 * One page of listings and the total count.
+	 *
+	 * @return array{rows: array, total: int}
+	 */
+	public static function search( array $filters, $orderby, $order, $page, $per_page, $public = false ) {
+		global $wpdb;
+		$table    = self::table( 'properties' );
+		$where    = self::where_sql( $filters, $public );
+		$per_page = max( 1, min( self::MAX_PER_PAGE, (int) $per_page ) );
+		$offset   = ( max( 1, (int) $page ) - 1 ) * $per_page;
+		$columns  = implode( ', ', $public ? self::PUBLIC_COLUMNS : self::LIST_COLUMNS );
+		$order    = self::order_sql( $orderby, $order );
+		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- $where prepared in where_sql(); table and columns are constants.
+		$total = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table} {$where}" );
+		// $where is prepared already (never prepare twice); LIMIT takes the ints as they are.
+		$rows = $total > $offset ? $wpdb->get_results( "SELECT {$columns} FROM {$table} {$where} {$order} LIMIT {$per_page} OFFSET {$offset}", ARRAY_A ) : array();
+		// phpcs:enable
+		return array(
+			'rows'  => $rows ? $rows : array(),
+			'total' => $total,
+		);
+	}
+
+	/**
+	 * One listing by ListingKey, or null. Public callers get only public
+	 * columns and only listings shown on the internet.
+	 */
+	public static function find( $listing_key, $public = false, $show_removed = false ) {
+		global $wpdb;
+		$table   = self::table( 'properties' );
+		$columns = $public ? implode( ', ', self::PUBLIC_COLUMNS ) : '*';
+		$extra   = '';
+		if ( $public || ! $show_removed ) {
+			$extra .= ' AND searchable = 1';
+		}
+		if ( $public ) {
+			$extra .= ' AND (InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0)';
+		}
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table, columns and $extra are constants.
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT {$columns} FROM {$table} WHERE ListingKey = %s{$extra}", (string) $listing_key ), ARRAY_A );
+		if ( $row && ! $public ) {
+			unset( $row['extra'] );
+		}
+		return $row ? $row : null;
+	}
+
+	/** Photos of one listing, in RESO Order. */
+	public static function photos( $listing_key ) {
+		global $wpdb;
+		$table = self::table( 'mls_media' );
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT MediaKey, MediaURL, MediaCategory, `Order`, ShortDescription FROM {$table} WHERE ResourceRecordKey = %s AND ResourceName = 'Property' AND MediaURL IS NOT NULL AND (MediaCategory IS NULL OR MediaCategory IN ('Photo', 'Photos', 'Image')) ORDER BY `Order` IS NULL, `Order`, id", (string) $listing_key ), ARRAY_A );
+		return $rows ? $rows : array();
+	}
+
+	/** Open houses of one listing from today on (and today's past ones), by start. */
+	public static function open_houses( $listing_key ) {
+		global $wpdb;
+		$table = self::table( 'mls_open_houses' );
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT OpenHouseKey, OpenHouseDate, OpenHouseStartTime, OpenHouseEndTime, OpenHouseStatus, OpenHouseRemarks FROM {$table} WHERE ListingKey = %s AND removed_at IS NULL AND (OpenHouseDate IS NULL OR OpenHouseDate >= UTC_DATE()) ORDER BY OpenHouseStartTime, id LIMIT 50", (string) $listing_key ), ARRAY_A );
+		return $rows ? $rows : array();
+	}
+
+	/** The listing agent (Member) and office (Office) rows, either may be null. */
+	public static function agent_and_office( array $listing ) {
+		global $wpdb;
+		$agent  = null;
+		$office = null;
+		if ( ! empty( $listing['ListAgentKey'] ) ) {
+			$table = self::table( 'mls_members' );
+			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
+			$agent = $wpdb->get_row( $wpdb->prepare( "SELECT MemberKey, MemberMlsId, MemberFullName, MemberFirstName, MemberLastName, MemberEmail, MemberMobilePhone, OfficeKey, MemberStatus FROM {$table} WHERE MemberKey = %s", $listing['ListAgentKey'] ), ARRAY_A );
+		}
+		$office_key = ! empty( $listing['ListOfficeKey'] ) ? $listing['ListOfficeKey'] : ( $agent ? $agent['OfficeKey'] : '' );
+		if ( $office_key ) {
+			$table = self::table( 'mls_offices' );
+			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
+			$office = $wpdb->get_row( $wpdb->prepare( "SELECT OfficeKey, OfficeMlsId, OfficeName, OfficePhone, OfficeEmail, OfficeStatus FROM {$table} WHERE OfficeKey = %s", $office_key ), ARRAY_A );
+		}
+		return array( $agent, $office );
+	}
+
+	/**
+	 * Leads linked to a listing (senw_leads.listing_key) that $user_id may see;
+	 * the visibility rule is part of the query.
+	 */
+	public static function linked_leads( $listing_key, $user_id, $limit = 100 ) {
+		global $wpdb;
+		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'l', 'view' );
+		if ( '0=1' === $scope['sql'] ) {
+			return array();
+		}
+		$leads = self::table( 'leads' );
+		$sql   = "SELECT l.id, l.display_name, l.status, l.temperature, l.source, l.agent_id, l.created_at FROM {$leads} l WHERE l.listing_key = %s AND {$scope['sql']} ORDER BY l.created_at DESC, l.id DESC LIMIT %d";
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders in $sql; scope SQL from SENW_CRM_Visibility.
+		$rows = $wpdb->get_results( $wpdb->prepare( $sql, array_merge( array( (string) $listing_key ), $scope['args'], array( (int) $limit ) ) ), ARRAY_A );
+		return $rows ? $rows : array();
+	}
+
+	/**
+	 * Deals on a listing (senw_deals.listing_key) that $user_id may see: the
+	 * leads rule applied to the deal's agent.
+	 */
+	public static function linked_deals( $listing_key, $user_id, $limit = 100 ) {
+		global $wpdb;
+		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'd', 'view' );
+		if ( '0=1' === $scope['sql'] ) {
+			return array();
+		}
+		$deals = self::table( 'deals' );
+		$sql   = "SELECT d.id, d.lead_id, d.title, d.stage, d.value, d.probability, d.agent_id, d.expected_close_date FROM {$deals} d WHERE d.listing_key = %s AND {$scope['sql']} ORDER BY d.created_at DESC, d.id DESC LIMIT %d";
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders in $sql; scope SQL from SENW_CRM_Visibility.
+		$rows = $wpdb->get_results( $wpdb->prepare( $sql, array_merge( array( (string) $listing_key ), $scope['args'], array( (int) $limit ) ) ), ARRAY_A );
+		return $rows ? $rows : array();
+	}
+
+	/** Display name of a WordPress user id, for agent columns ('' when unknown). */
+	public static function user_name( $user_id ) {
+		$user = $user_id ? get_userdata( (int) $user_id ) : false;
+		return $user ? $user->display_name : '';
+	}
+
+	/**
+	 * The address a visitor may see: the street address only when the MLS
+	 * allows it (InternetAddressDisplayYN), otherwise city, state and postal code.
+	 */
+	public static function public_address( array $row ) {
+		$place = trim( implode( ', ', array_filter( array( $row['City'] ?? '', trim( ( $row['StateOrProvince'] ?? '' ) . ' ' . ( $row['PostalCode'] ?? '' ) ) ) ) ) );
+		if ( isset( $row['InternetAddressDisplayYN'] ) && null !== $row['InternetAddressDisplayYN'] && 0 === (int) $row['InternetAddressDisplayYN'] ) {
+			return $place;
+		}
+		$street = trim( (string) ( $row['UnparsedAddress'] ?? '' ) );
+		return '' === $street ? $place : $street;
+	}
+
+	/**
+	 * Includes templates/properties/<name>.php with $vars in scope.
+	 *
+	 * @param string $name Template name.
+	 * @param array  $vars Variables for the template.
+	 */
+	public static function template( $name, array $vars ) {
+		$file = SENW_CRM_DIR . '/templates/properties/' . preg_replace( '/[^a-z0-9-]/', '', $name ) . '.php';
+		// phpcs:ignore WordPress.PHP.DontExtract -- template variables, all set by this class.
+		extract( $vars, EXTR_SKIP );
+		include $file;
+	}
+}
