@@ -110,3 +110,23 @@ if ( ! get_page_by_path( 'contact' ) ) {
 	}
 	echo "contact page created\n";
 }
+
+// The public listing search lives on /listings/ (a listing: /listings/?listing=KEY).
+if ( ! get_page_by_path( 'listings' ) ) {
+	$listings = wp_insert_post(
+		array(
+			'post_type'    => 'page',
+			'post_status'  => 'publish',
+			'post_title'   => 'Listings',
+			'post_name'    => 'listings',
+			'post_content' => '[senw_listing_search]',
+			'post_author'  => $admin ? $admin->ID : 1,
+		),
+		true
+	);
+	if ( is_wp_error( $listings ) ) {
+		fwrite( STDERR, 'listings page: ' . $listings->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	echo "listings page created\n";
+}

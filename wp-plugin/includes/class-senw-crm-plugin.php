@@ -21,6 +21,11 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin',
 		'SENW_CRM_Lead_Form',
 		'SENW_CRM_REST_Capture_Controller',
+		'SENW_CRM_REST_Properties_Controller',
+		'SENW_CRM_REST_Mls_Controller',
+		'SENW_CRM_Admin_Properties',
+		'SENW_CRM_Admin_Sync',
+		'SENW_CRM_Listing_Search',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
