@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 BLUEPRINTS = [
     "sidecar.api.health:bp",
     "sidecar.api.internal:bp",
+    "sidecar.notify.webhooks:bp",
 ]
 
 

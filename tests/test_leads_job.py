@@ -131,6 +131,8 @@ def test_captured_lead_reaches_the_agent_through_dispatcher_and_worker(db, crm, 
     assert len(sent["email"]) == 1 and len(sent["sms"]) == 1
     contact = agent_contact(db, row.agent_id)
     assert sent["sms"][0].form()["To"] == [contact.mobile_phone]
+    assert sent["sms"][0].form()["StatusCallback"] == [
+        crm.sidecar_url + "/webhooks/twilio/status"]
 
 
 def test_worker_retries_a_failed_provider_call_through_rq_retry(db, crm, agents, standins):

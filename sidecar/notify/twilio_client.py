@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import requests
+from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -26,6 +27,12 @@ from .retry import (
 )
 
 TWILIO_API = "https://api.twilio.com"
+STATUS_PATH = "/webhooks/twilio/status"     # sidecar.notify.webhooks
+
+
+def twilio_callback_url(sidecar_url: str) -> str:
+    """Where Twilio reports delivery: SENW_SIDECAR_URL must be reachable by Twilio."""
+    return sidecar_url.rstrip("/") + STATUS_PATH
 
 
 class RebasedTwilioHttpClient(TwilioHttpClient):
@@ -51,18 +58,20 @@ class TwilioClient:
 
     def __init__(self, account_sid: str, auth_token: str, from_number: str,
                  base_url: str = TWILIO_API, timeout: float = 10.0,
-                 policy: RetryPolicy | None = None):
+                 policy: RetryPolicy | None = None, status_callback: str = ""):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.from_number = from_number
         self.base_url = base_url
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
+        self.status_callback = status_callback
 
     @classmethod
     def from_config(cls, cfg: Config, policy: RetryPolicy | None = None) -> TwilioClient:
         return cls(cfg.twilio_account_sid, cfg.twilio_auth_token, cfg.twilio_from,
-                   cfg.twilio_base_url, cfg.http_timeout, policy)
+                   cfg.twilio_base_url, cfg.http_timeout, policy,
+                   status_callback=twilio_callback_url(cfg.sidecar_url))
 
     @property
     def configured(self) -> bool:
@@ -90,6 +99,8 @@ class TwilioClient:
 
         message, attempts = call_with_retries(
             self.provider,
-            lambda: client.messages.create(to=to, from_=self.from_number, body=body),
+            lambda: client.messages.create(
+                to=to, from_=self.from_number, body=body,
+                status_callback=self.status_callback or values.unset),
             classify, self.policy)
         return Sent(str(message.sid), attempts)

@@ -1,0 +1,53 @@
+"""Webhooks from the messaging providers: Twilio's SMS status callback.
+
+Twilio signs each callback (X-Twilio-Signature: HMAC-SHA1 of the full URL it
+called plus the sorted form fields, keyed with the auth token); the SDK's
+RequestValidator checks it. The URL is rebuilt from SENW_SIDECAR_URL, which
+must therefore be the address Twilio calls (the public one behind a proxy).
+"""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, current_app, request
+from twilio.request_validator import RequestValidator
+
+from ..db import Database
+from ..errors import SidecarError, ValidationFailed
+from .delivery import apply_twilio_status
+from .twilio_client import twilio_callback_url
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+
+
+class BadWebhookSignature(SidecarError):
+    status = 403
+    code = "bad_signature"
+    message = "The webhook signature does not match."
+
+
+@bp.post("/twilio/status")
+def twilio_status() -> Response:
+    cfg = current_app.config["SENW"]
+    url = twilio_callback_url(cfg.sidecar_url)
+    if request.query_string:
+        url += "?" + request.query_string.decode()
+    form = request.form.to_dict()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not cfg.twilio_auth_token or not signature or \
+            not RequestValidator(cfg.twilio_auth_token).validate(url, form, signature):
+        raise BadWebhookSignature()
+    sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    errors = {}
+    if not _SID.match(sid):
+        errors["MessageSid"] = "a Twilio message SID (SM + 32 hex digits) expected"
+    if not re.fullmatch(r"[a-z_]{1,20}", status):
+        errors["MessageStatus"] = "a Twilio message status expected"
+    if errors:
+        raise ValidationFailed(errors)
+    db: Database = current_app.extensions["senw_db"]
+    with db.Session.begin() as s:
+        apply_twilio_status(s, sid, status, form.get("ErrorCode", "")[:10])
+    return Response(status=204)
