@@ -21,7 +21,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from .worker import run_worker
 
-    return run_worker(args.queues or QUEUES, burst=args.burst)
+    return run_worker(args.queues or QUEUES, burst=args.burst, fork=args.fork)
 
 
 def _scheduler(args: argparse.Namespace) -> int:
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     w = sub.add_parser("worker", help="RQ worker on the CRM queues")
     w.add_argument("queues", nargs="*")
     w.add_argument("--burst", action="store_true")
+    w.add_argument("--fork", action="store_true",
+                   help="run each job in a forked child (long, memory-hungry jobs)")
     w.set_defaults(fn=_worker)
     sub.add_parser("scheduler", help="APScheduler process (enqueues only)").set_defaults(
         fn=_scheduler)

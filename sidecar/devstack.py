@@ -241,8 +241,16 @@ class Stack:
         wait_for(lambda: http_ok(self.sidecar_url + "/health"), "sidecar", 30, proc, log)
 
     def start_workers(self, count: int = 2) -> None:
+        """In-process workers on critical/high/default (fast short jobs) and one
+        forking worker on all four queues, the only one taking `low` (long
+        jobs such as MLS sync); see sidecar/worker.py."""
         for i in range(count):
-            self._spawn(f"worker{i + 1}", [PYTHON, "-m", "sidecar.cli", "worker"])
+            argv = [PYTHON, "-m", "sidecar.cli", "worker"]
+            if i == count - 1:
+                argv.append("--fork")
+            else:
+                argv += ["critical", "high", "default"]
+            self._spawn(f"worker{i + 1}", argv)
 
     def start_scheduler(self) -> None:
         self._spawn("scheduler", [PYTHON, "-m", "sidecar.cli", "scheduler"])

@@ -1,13 +1,21 @@
 """RQ worker for the CRM queues (critical high default low, in that priority).
 
-RQ's forking Worker runs each job in a fresh child ("work horse"): a job that
-leaks memory or crashes cannot take the worker down, and RQ can kill a job at
-its timeout. The fork costs a few milliseconds, well inside the latency
-classes (critical < 100 ms, high < 1 s). The child must not reuse the parent's
-pooled MySQL connections, so the process's engine is disposed after every fork.
+Two kinds, chosen by measurement (bench/sidecar_worker_latency.py: enqueue ->
+finished p95 with an idle worker was ~15 ms in-process against ~86 ms forking,
+and a 200-job burst drained about 5x faster):
+- in-process (RQ's SimpleWorker), the default: jobs run in the worker process
+  and reuse its warm MySQL pool. For the latency classes (critical < 100 ms,
+  high < 1 s) of short jobs: alerts, new leads, tasks.
+- forking (`senw-crm worker --fork`, RQ's Worker): each job runs in a fresh
+  child that is gone afterwards, so a long, memory-hungry job (MLS sync, list
+  import) returns its memory and cannot take the worker down. The child must
+  not reuse the parent's pooled MySQL connections: the engine is disposed
+  after every fork.
+The devstack runs one of each: the in-process one on critical/high/default,
+the forking one on all four queues including low.
 
-If Redis goes away the worker waits for it and carries on (it does not exit),
-so a Redis restart does not need the workers restarted.
+If Redis goes away a worker waits for it and carries on (it does not exit), so
+a Redis restart does not need the workers restarted.
 """
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ from types import FrameType
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 
 from .config import load_config
 from .db import get_db
@@ -29,30 +37,39 @@ log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0
 
 
-class CrmWorker(Worker):
+class _Resilient:
     # Back off at most 5 s while Redis is unreachable, so work resumes quickly.
     max_connection_wait_time = 5.0
     stop_asked = False
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_asked = True
-        super().request_stop(signum, frame)
+        super().request_stop(signum, frame)  # type: ignore[misc]
 
 
-def run_worker(queues: list[str], burst: bool = False) -> int:
+class CrmWorker(_Resilient, SimpleWorker):
+    """Runs jobs in this process (the default)."""
+
+
+class ForkingCrmWorker(_Resilient, Worker):
+    """Runs each job in a forked child (long, memory-hungry jobs)."""
+
+
+def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = load_config()
     db = get_db(cfg)
     db.check_schema()
     os.register_at_fork(after_in_child=db.after_fork)
     conn = Redis.from_url(cfg.redis_url, socket_connect_timeout=5, health_check_interval=30)
+    worker_class = ForkingCrmWorker if fork else CrmWorker
     stop = {"now": False}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:  # between worker runs
         stop["now"] = True
 
     while not stop["now"]:
-        worker = CrmWorker([Queue(q, connection=conn) for q in queues], connection=conn)
+        worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn)
         try:
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as exc:
