@@ -96,7 +96,7 @@ def _demo_lead(s: Session, i: int, agents: list[int], fresh: bool) -> int:
     person_id = s.execute(db.sql(
         "INSERT INTO {t:people} (contact_key, first_name, last_name, created_at) "
         "VALUES (:k, :f, :l, NOW(3) - INTERVAL :h HOUR)"),
-        {"k": key, "f": first, "l": last, "h": hours_ago}).lastrowid
+        {"k": key, "f": first, "l": last, "h": hours_ago}).lastrowid  # type: ignore[attr-defined]
     email = f"{first}.{last}.{i}@example.com".lower()
     phone = f"+1971555{100 + i:04d}"            # 555-01xx: fictional numbers
     s.execute(db.sql("INSERT INTO {t:person_emails} (person_id, email, is_primary) "
@@ -109,7 +109,8 @@ def _demo_lead(s: Session, i: int, agents: list[int], fresh: bool) -> int:
     lead_id = s.execute(db.sql(
         "INSERT INTO {t:leads} (person_id, source, message, pipeline_state, created_at) "
         "VALUES (:p, :src, :m, 'received', NOW(3) - INTERVAL :h HOUR)"),
-        {"p": person_id, "src": source, "m": message or None, "h": hours_ago}).lastrowid
+        {"p": person_id, "src": source, "m": message or None,
+         "h": hours_ago}).lastrowid  # type: ignore[attr-defined]
     s.execute(db.sql(
         "INSERT INTO {t:consents} (person_id, lead_id, channel, consent_text, ip_address, "
         "created_at) VALUES (:p, :l, 'sms', :t, '203.0.113.10', NOW(3) - INTERVAL :h HOUR)"),

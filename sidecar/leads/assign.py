@@ -63,17 +63,17 @@ def assign_lead(session: Session, lead_id: int) -> Assignment:
                      lead_id=lead_id, person_id=lead.person_id,
                      meta={"step": "assign", "agent_id": agent_id, "method": "explicit"})
         return Assignment(agent_id, "explicit")
-    agent_id = pick_round_robin(session)
-    if agent_id is None:
+    picked = pick_round_robin(session)
+    if picked is None:
         add_activity(session, "system",
                      "No agent is available (all inactive or paused); the lead is unassigned.",
                      lead_id=lead_id, person_id=lead.person_id,
                      meta={"step": "assign", "agent_id": None, "method": "none"})
         return Assignment(None, "none")
     session.execute(db.sql("UPDATE {t:leads} SET agent_id = :a WHERE id = :id"),
-                    {"a": agent_id, "id": lead_id})
+                    {"a": picked, "id": lead_id})
     add_activity(session, "assignment",
-                 f"Assigned to {agent_name(session, agent_id)} by round-robin.",
+                 f"Assigned to {agent_name(session, picked)} by round-robin.",
                  lead_id=lead_id, person_id=lead.person_id,
-                 meta={"step": "assign", "agent_id": agent_id, "method": "round_robin"})
-    return Assignment(agent_id, "round_robin")
+                 meta={"step": "assign", "agent_id": picked, "method": "round_robin"})
+    return Assignment(picked, "round_robin")

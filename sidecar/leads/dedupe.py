@@ -71,19 +71,22 @@ def normalize_person_contacts(session: Session, person_id: int,
         db.sql("SELECT id, phone_e164, phone_raw FROM {t:person_phones} WHERE person_id = :p "
                "ORDER BY id FOR UPDATE"), {"p": person_id}).all()
     for row in phones:
-        value, problem = None, ""
-        for candidate in (row.phone_e164, row.phone_raw):
-            try:
-                value = normalize_phone(candidate, region)
-                break
-            except InvalidContact as exc:
-                problem = problem or f"phone #{row.id}: {exc.message}"
-        if value is None:
-            res.problems.append(problem)
+        try:
+            e164 = _phone_of(row.phone_e164, row.phone_raw, region)
+        except InvalidContact as exc:
+            res.problems.append(f"phone #{row.id}: {exc.message}")
             continue
-        if value != row.phone_e164:
-            _settle(session, res, "person_phones", "phone_e164", row.id, person_id, value)
+        if e164 != row.phone_e164:
+            _settle(session, res, "person_phones", "phone_e164", row.id, person_id, e164)
     return res
+
+
+def _phone_of(stored: str, raw: str, region: str) -> str:
+    """E.164 from the stored value, else from what was typed."""
+    try:
+        return normalize_phone(stored, region)
+    except InvalidContact:
+        return normalize_phone(raw or stored, region)
 
 
 def _settle(session: Session, res: NormalizeResult, table: str, column: str, row_id: int,

@@ -37,14 +37,18 @@ FINAL = ("sent", "simulated", "unknown", "delivered", "undelivered")
 
 class EmailSender(Protocol):
     provider: str
-    configured: bool
+
+    @property
+    def configured(self) -> bool: ...
 
     def send_email(self, to: str, subject: str, text: str) -> Sent: ...
 
 
 class SmsSender(Protocol):
     provider: str
-    configured: bool
+
+    @property
+    def configured(self) -> bool: ...
 
     def send_sms(self, to: str, body: str) -> Sent: ...
 
