@@ -69,12 +69,14 @@ def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> in
         stop["now"] = True
 
     while not stop["now"]:
-        worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn)
+        worker = None
         try:
+            # The constructor talks to Redis too (CLIENT SETNAME).
+            worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn)
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as exc:
-            log.error("worker could not start (%s); retrying", type(exc).__name__)
-        if burst or worker.stop_asked:
+            log.error("worker could not reach Redis (%s); retrying", type(exc).__name__)
+        if burst or (worker is not None and worker.stop_asked):
             break
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

@@ -127,3 +127,31 @@ def test_periodic_database_job_runs_in_a_forked_worker(stack, db, workers):
                     "SELECT 1 FROM {t:request_nonces} WHERE nonce = :n"), {"n": nonce}).first()
 
         wait_until(gone, "the worker to purge the old nonce")
+
+
+def test_worker_started_while_redis_is_down_works_once_redis_is_up(stack, tmp_path):
+    from rq import Queue
+
+    from sidecar.devstack import start_redis
+
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    stack._spawn("worker-early", [PYTHON, "-m", "sidecar.cli", "worker", "critical"],
+                 {"SENW_REDIS_URL": url})
+    try:
+        wait_until(lambda: "could not reach Redis" in _log(stack, "worker-early"),
+                   "the worker to find Redis down")
+        redis_proc = start_redis(port, tmp_path)
+        try:
+            redis = Redis.from_url(url)
+            token = uuid.uuid4().hex
+            Queue("critical", connection=redis).enqueue_call(
+                "sidecar.jobs.outbox.ping", kwargs={"token": token})
+            wait_until(lambda: redis.get(f"senw:ping:{token}") == b"1",
+                       "the worker to run the job")
+        finally:
+            stack.stop("worker-early")
+            redis_proc.terminate()
+            redis_proc.wait(10)
+    finally:
+        stack.stop("worker-early")  # no-op when already stopped
