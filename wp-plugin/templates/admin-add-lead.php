@@ -17,6 +17,13 @@ $senw_selects = array(
 $senw_error_for = static function ( $field ) use ( $errors ) {
 	return isset( $errors[ $field ] ) ? (string) $errors[ $field ] : '';
 };
+// The message under a field, when it has one.
+$senw_show_error = static function ( $field ) use ( $senw_error_for ) {
+	$message = $senw_error_for( $field );
+	if ( '' !== $message ) {
+		printf( '<p class="senw-field-error" id="senw-%1$s-error">%2$s</p>', esc_attr( $field ), esc_html( $message ) );
+	}
+};
 ?>
 <div class="wrap senw-crm-add-lead">
 	<h1><?php esc_html_e( 'Add Lead', 'senw-crm' ); ?></h1>
@@ -42,9 +49,7 @@ $senw_error_for = static function ( $field ) use ( $errors ) {
 						<?php else : ?>
 							<input id="senw-<?php echo esc_attr( $senw_name ); ?>" type="<?php echo esc_attr( $senw_type ); ?>" name="<?php echo esc_attr( $senw_name ); ?>" value="<?php echo esc_attr( $senw_value ); ?>" class="regular-text" autocomplete="off"<?php echo '' !== $senw_error ? ' aria-invalid="true"' : ''; ?>>
 						<?php endif; ?>
-						<?php if ( '' !== $senw_error ) : ?>
-							<p class="senw-field-error" id="senw-<?php echo esc_attr( $senw_name ); ?>-error"><?php echo esc_html( $senw_error ); ?></p>
-						<?php endif; ?>
+						<?php $senw_show_error( $senw_name ); ?>
 					</td>
 				</tr>
 			<?php endforeach; ?>
@@ -53,9 +58,7 @@ $senw_error_for = static function ( $field ) use ( $errors ) {
 				<th scope="row"><label for="senw-listing_key"><?php esc_html_e( 'Property of interest (ListingKey)', 'senw-crm' ); ?></label></th>
 				<td>
 					<input id="senw-listing_key" type="text" name="listing_key" value="<?php echo esc_attr( isset( $values['listing_key'] ) ? (string) $values['listing_key'] : '' ); ?>" class="regular-text">
-					<?php if ( '' !== $senw_error ) : ?>
-						<p class="senw-field-error" id="senw-listing_key-error"><?php echo esc_html( $senw_error ); ?></p>
-					<?php endif; ?>
+					<?php $senw_show_error( 'listing_key' ); ?>
 				</td>
 			</tr>
 			<?php
@@ -71,9 +74,7 @@ $senw_error_for = static function ( $field ) use ( $errors ) {
 								<option value="<?php echo esc_attr( $senw_value ); ?>"<?php selected( $senw_current, (string) $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
 							<?php endforeach; ?>
 						</select>
-						<?php if ( '' !== $senw_error ) : ?>
-							<p class="senw-field-error" id="senw-<?php echo esc_attr( $senw_name ); ?>-error"><?php echo esc_html( $senw_error ); ?></p>
-						<?php endif; ?>
+						<?php $senw_show_error( $senw_name ); ?>
 					</td>
 				</tr>
 			<?php endforeach; ?>
@@ -91,9 +92,7 @@ $senw_error_for = static function ( $field ) use ( $errors ) {
 								<option value="<?php echo esc_attr( (string) $senw_value ); ?>"<?php selected( $senw_current, (string) $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
 							<?php endforeach; ?>
 						</select>
-						<?php if ( '' !== $senw_error ) : ?>
-							<p class="senw-field-error" id="senw-agent_id-error"><?php echo esc_html( $senw_error ); ?></p>
-						<?php endif; ?>
+					<?php $senw_show_error( 'agent_id' ); ?>
 					</td>
 				</tr>
 			<?php endif; ?>

@@ -10,6 +10,12 @@
 defined( 'ABSPATH' ) || exit;
 
 $senw_lead_id = (int) $lead['id'];
+// The hidden fields every lead-page form posts: handler, lead id, nonce.
+$senw_form_fields = static function ( $action ) use ( $senw_lead_id ) {
+	printf( '<input type="hidden" name="action" value="%s">', esc_attr( $action ) );
+	printf( '<input type="hidden" name="lead" value="%d">', (int) $senw_lead_id );
+	wp_nonce_field( $action . '_' . $senw_lead_id );
+};
 $senw_name    = trim( $lead['first_name'] . ' ' . $lead['last_name'] );
 $senw_kinds   = array(
 	'note'       => __( 'Note', 'senw-crm' ),
@@ -98,9 +104,7 @@ $senw_kinds   = array(
 				<div class="inside">
 					<?php if ( $can_edit ) : ?>
 						<form method="post" action="<?php echo esc_url( $post_url ); ?>" class="senw-note-form">
-							<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Admin_Actions::NOTE ); ?>">
-							<input type="hidden" name="lead" value="<?php echo esc_attr( (string) $senw_lead_id ); ?>">
-							<?php wp_nonce_field( SENW_CRM_Admin_Actions::NOTE . '_' . $senw_lead_id ); ?>
+							<?php $senw_form_fields( SENW_CRM_Admin_Actions::NOTE ); ?>
 							<label for="senw-note" class="screen-reader-text"><?php esc_html_e( 'Note', 'senw-crm' ); ?></label>
 							<textarea id="senw-note" name="note" rows="3" class="large-text" placeholder="<?php esc_attr_e( 'Add a note…', 'senw-crm' ); ?>"></textarea>
 							<?php submit_button( __( 'Add note', 'senw-crm' ), 'secondary', 'senw-add-note', false ); ?>
@@ -157,9 +161,7 @@ $senw_kinds   = array(
 					<h2 class="senw-box-title"><?php esc_html_e( 'Status', 'senw-crm' ); ?></h2>
 					<div class="inside">
 						<form method="post" action="<?php echo esc_url( $post_url ); ?>">
-							<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Admin_Actions::STATUS ); ?>">
-							<input type="hidden" name="lead" value="<?php echo esc_attr( (string) $senw_lead_id ); ?>">
-							<?php wp_nonce_field( SENW_CRM_Admin_Actions::STATUS . '_' . $senw_lead_id ); ?>
+							<?php $senw_form_fields( SENW_CRM_Admin_Actions::STATUS ); ?>
 							<p>
 								<label for="senw-status"><?php esc_html_e( 'Status', 'senw-crm' ); ?></label><br>
 								<select id="senw-status" name="status">
@@ -187,9 +189,7 @@ $senw_kinds   = array(
 					<h2 class="senw-box-title"><?php esc_html_e( 'Assigned agent', 'senw-crm' ); ?></h2>
 					<div class="inside">
 						<form method="post" action="<?php echo esc_url( $post_url ); ?>">
-							<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Admin_Actions::ASSIGN ); ?>">
-							<input type="hidden" name="lead" value="<?php echo esc_attr( (string) $senw_lead_id ); ?>">
-							<?php wp_nonce_field( SENW_CRM_Admin_Actions::ASSIGN . '_' . $senw_lead_id ); ?>
+							<?php $senw_form_fields( SENW_CRM_Admin_Actions::ASSIGN ); ?>
 							<label for="senw-agent" class="screen-reader-text"><?php esc_html_e( 'Agent', 'senw-crm' ); ?></label>
 							<select id="senw-agent" name="agent_id">
 								<?php foreach ( $agents as $senw_value => $senw_text ) : ?>
