@@ -231,3 +231,31 @@ def test_periodic_tick_is_skipped_while_the_previous_run_is_pending(rq_redis):
     Job.fetch(first, connection=rq_redis).delete()  # e.g. finished and expired
     second = enqueue_periodic(rq_redis, job)
     assert second is not None and Queue("low", connection=rq_redis).job_ids == [second]
+
+
+def test_a_person_lists_fixes_and_releases_a_parked_row(odb, rq_redis, stack):
+    import subprocess
+
+    from sidecar.devstack import PYTHON, ROOT
+
+    env = stack.env()
+    env.update(SENW_TABLE_PREFIX="obx_", SENW_REDIS_URL=stack.redis_url.rsplit("/", 1)[0] + "/1")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([PYTHON, "-m", "sidecar.cli", "outbox", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    [row] = insert_rows(odb, [("lead.creatd", "high", {"lead_id": 7, "email": MARKER})])
+    out = cli("dispatch")
+    assert out.returncode == 0 and "parked=1" in out.stdout
+    listed = cli("parked").stdout
+    assert f"{row}\tlead.creatd\thigh" in listed and "unknown topic" in listed
+    assert MARKER not in listed
+    with odb.engine.begin() as conn:  # the person fixes the typo
+        conn.execute(odb.sql("UPDATE {t:outbox} SET topic = 'lead.created' WHERE id = :id"),
+                     {"id": row})
+    assert "1 released" in cli("release", str(row)).stdout
+    out = cli("dispatch")
+    assert out.returncode == 0 and "dispatched=1" in out.stdout
+    assert queued_ids(rq_redis, "high") == [job_id(row)]
+    assert outbox_state(odb)[row]["dispatched_at"] is not None
