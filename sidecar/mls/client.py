@@ -212,15 +212,16 @@ class RESOClient:
                     count if isinstance(count, int) else None)
 
     def iter_pages(self, resource: str, params: dict[str, str]) -> Iterator[Page]:
-        """Every page of a query, following nextLinks, else $skip."""
+        """Every page of a query, following nextLinks, else $skip, until an empty page
+        (servers may cap the page size without giving a next link)."""
         page = self.query(resource, params)
         skip = int(params.get("$skip", 0))
         while True:
             yield page
+            skip += len(page.records)
             if page.next_link:
                 page = self.follow(page.next_link)
-            elif len(page.records) >= int(params.get("$top", self.settings.page_size)):
-                skip += len(page.records)
+            elif page.records:
                 page = self.query(resource, {**params, "$skip": str(skip)})
             else:
                 return

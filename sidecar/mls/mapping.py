@@ -48,6 +48,8 @@ class Lookup:
         # open: an unknown value is kept as the feed sent it.
         self.closed = closed
         self._by_squashed = {_squash(v): v for v in values}
+        # both spellings, looked up as they are before any normalizing
+        self.exact = {**{v: v for v in values}, **{member_name(v): v for v in values}}
 
     def __call__(self, value: Any) -> str | None:
         if value is None or value == "":
@@ -62,6 +64,11 @@ class Lookup:
         return value
 
 
+# converter -> its fast path in ResourceMap.to_row: the common, already-valid
+# values are taken as they are; anything else goes through the converter.
+_FAST: dict[Callable[[Any], Any], tuple[Any, ...]] = {}
+
+
 def to_str(limit: int) -> Callable[[Any], str | None]:
     def conv(value: Any) -> str | None:
         if value is None:
@@ -72,6 +79,7 @@ def to_str(limit: int) -> Callable[[Any], str | None]:
         if len(text) > limit:
             raise ValueError(f"longer than {limit} characters")
         return text
+    _FAST[conv] = ("s", limit, 0)
     return conv
 
 
@@ -106,6 +114,7 @@ def to_dec(int_digits: int) -> Callable[[Any], Decimal | None]:
         if number is not None and abs(number) >= limit:
             raise ValueError(f"out of range: {value!r}")
         return number
+    _FAST[conv] = ("d", limit, 0)
     return conv
 
 
@@ -179,6 +188,11 @@ def to_timestamp(value: Any) -> datetime | None:
     raise ValueError(f"expected a timestamp (ISO 8601), got {value!r}")
 
 
+_FAST.update({to_text: ("s", 1 << 30, 0), to_small: ("i", -32768, 32767),
+              to_int32: ("i", -2**31, 2**31 - 1), to_int: ("i", -2**63, 2**63 - 1),
+              to_timestamp: ("t", 0, 0), to_bool: ("b", 0, 0), to_date: ("D", 0, 0)})
+
+
 def odata_timestamp(value: datetime) -> str:
     """A naive UTC datetime as an OData DateTimeOffset literal, milliseconds, Z."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
@@ -202,6 +216,16 @@ class ResourceMap:
     def columns(self) -> list[str]:
         return list(self.fields)
 
+    def __post_init__(self) -> None:
+        plan = []
+        for name, conv in self.fields.items():
+            if isinstance(conv, Lookup):
+                plan.append((name, "l", conv.exact, 0, conv))
+            else:
+                kind, a, b = _FAST.get(conv, ("", 0, 0))
+                plan.append((name, kind, a, b, conv))
+        object.__setattr__(self, "_plan", plan)
+
     def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
         """Row for the table; raises BadRecord naming the field and the problem."""
         key = record.get(self.key)
@@ -209,17 +233,52 @@ class ResourceMap:
             raise BadRecord(f"{self.key}: missing")
         row: dict[str, Any] = {}
         problems = []
-        for name, conv in self.fields.items():
+        get = record.get
+        for name, kind, a, b, conv in self._plan:  # type: ignore[attr-defined]
+            v = get(name)
+            if v is None:
+                row[name] = None
+                continue
+            tv = type(v)
+            # fast paths for values that are already what the column takes
+            if kind == "s":
+                if tv is str and len(v) <= a:
+                    row[name] = v
+                    continue
+            elif kind == "d":
+                if (tv is int or tv is float) and -a < v < a:
+                    row[name] = v
+                    continue
+            elif kind == "i":
+                if tv is int and a <= v <= b:
+                    row[name] = v
+                    continue
+            elif kind == "t":
+                if tv is str and len(v) == 24 and v[23] == "Z" and v[10] == "T" and v[0] != "0":
+                    try:
+                        row[name] = datetime.fromisoformat(v[:23])
+                        continue
+                    except ValueError:
+                        pass
+            elif kind == "b":
+                if tv is bool:
+                    row[name] = int(v)
+                    continue
+            elif kind == "l":
+                found = a.get(v)
+                if found is not None:
+                    row[name] = found
+                    continue
             try:
-                row[name] = conv(record.get(name))
+                row[name] = conv(v)
             except (ValueError, TypeError) as exc:
                 problems.append(f"{name}: {exc}")
         if problems:
             raise BadRecord("; ".join(problems))
         if self.keeps_extra:
+            fields = self.fields
             extra = {k: v for k, v in record.items()
-                     if k not in self.fields and not k.startswith("@") and "@" not in k
-                     and k not in _EXPANDED}
+                     if k not in fields and "@" not in k and k not in _EXPANDED}
             row["extra"] = json.dumps(extra, default=str) if extra else None
         return row
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,8 +72,8 @@ class Replicator:
         self.run_id = 0
         self.pages = 0
         self.totals = Counts()
-        self._property_sql = store.upsert_sql(db.t("properties"), PROPERTY_COLUMNS)
-        self._media_sql = store.upsert_sql(db.t("mls_media"), MEDIA_COLUMNS)
+        self._property_sql = store.MultiRowInsert(db.t("properties"), PROPERTY_COLUMNS)
+        self._media_sql = store.MultiRowInsert(db.t("mls_media"), MEDIA_COLUMNS)
 
     # -- query building -------------------------------------------------------
 
@@ -118,36 +119,42 @@ class Replicator:
         restarts = 0
         page = self.client.query(rmap.resource, self._params(rmap, cp.load_since, cursor, True))
         total = page.count if rmap is PROPERTY else None
-        while True:
-            if page.records:
-                last, page_counts = self._store_page(rmap, page, cp, total)
-                total = None
-                counts.add(page_counts)
-                if last is not None:
-                    cursor = last
-            self.pages += 1
-            if self.on_page is not None:
-                self.on_page(rmap.resource, self.pages)
-            if page.next_link:
-                try:
-                    page = self.client.follow(page.next_link)
+        # the next page is fetched while this one is stored (the feed's time and
+        # ours overlap); nothing is committed out of order
+        prefetch = self.settings.media != "resource"
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-prefetch") as pool:
+            while True:
+                ahead = pool.submit(self.client.follow, page.next_link) \
+                    if prefetch and page.next_link else None
+                if page.records:
+                    last, page_counts = self._store_page(rmap, page, cp, total)
+                    total = None
+                    counts.add(page_counts)
+                    if last is not None:
+                        cursor = last
+                self.pages += 1
+                if self.on_page is not None:
+                    self.on_page(rmap.resource, self.pages)
+                if page.next_link:
+                    try:
+                        page = ahead.result() if ahead else self.client.follow(page.next_link)
+                        continue
+                    except NextLinkExpired:
+                        restarts += 1
+                        if restarts > MAX_CHAIN_RESTARTS:
+                            raise
+                        log.warning("mls %s %s: next link expired, restarting from the "
+                                    "checkpoint", feed, rmap.resource)
+                elif not page.records:
+                    break
+                elif self.settings.paging == "skip":
+                    skip += len(page.records)
+                    params = self._params(rmap, cp.load_since, chain_start, False)
+                    page = self.client.query(rmap.resource, {**params, "$skip": str(skip)})
                     continue
-                except NextLinkExpired:
-                    restarts += 1
-                    if restarts > MAX_CHAIN_RESTARTS:
-                        raise
-                    log.warning("mls %s %s: next link expired, restarting from the checkpoint",
-                                feed, rmap.resource)
-            elif not page.records:
-                break
-            elif self.settings.paging == "skip":
-                skip += len(page.records)
-                params = self._params(rmap, cp.load_since, chain_start, False)
-                page = self.client.query(rmap.resource, {**params, "$skip": str(skip)})
-                continue
-            chain_start, skip = cursor, 0
-            page = self.client.query(rmap.resource,
-                                     self._params(rmap, cp.load_since, cursor, False))
+                chain_start, skip = cursor, 0
+                page = self.client.query(rmap.resource,
+                                         self._params(rmap, cp.load_since, cursor, False))
         with db.engine.begin() as conn:
             cp = store.read_checkpoint(conn, db, feed, rmap.resource)
             if cursor is not None and (cp.high_water_ts is None
