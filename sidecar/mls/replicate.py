@@ -58,6 +58,18 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _position(record: dict[str, Any], ts_field: str, key_field: str
+              ) -> tuple[datetime, str] | None:
+    key = record.get(key_field)
+    if not isinstance(key, str) or not key:
+        return None
+    try:
+        stamp = mapping.to_timestamp(record.get(ts_field))
+    except ValueError:
+        return None
+    return None if stamp is None else (stamp, key)
+
+
 class Replicator:
     """One sync run of one feed."""
 
@@ -71,6 +83,7 @@ class Replicator:
         self.progress = progress
         self.run_id = 0
         self.pages = 0
+        self._seen_bad: set[tuple[str, str]] = set()
         self.totals = Counts()
         self._property_sql = store.MultiRowInsert(db.t("properties"), PROPERTY_COLUMNS)
         self._media_sql = store.MultiRowInsert(db.t("mls_media"), MEDIA_COLUMNS)
@@ -126,12 +139,13 @@ class Replicator:
             while True:
                 ahead = pool.submit(self.client.follow, page.next_link) \
                     if prefetch and page.next_link else None
+                progressed = False
                 if page.records:
                     last, page_counts = self._store_page(rmap, page, cp, total)
                     total = None
                     counts.add(page_counts)
-                    if last is not None:
-                        cursor = last
+                    if last is not None and last != cursor:
+                        cursor, progressed = last, True
                 self.pages += 1
                 if self.on_page is not None:
                     self.on_page(rmap.resource, self.pages)
@@ -146,6 +160,9 @@ class Replicator:
                         log.warning("mls %s %s: next link expired, restarting from the "
                                     "checkpoint", feed, rmap.resource)
                 elif not page.records:
+                    break
+                elif not progressed and self.settings.paging != "skip":
+                    # only records without a usable position were left
                     break
                 elif self.settings.paging == "skip":
                     skip += len(page.records)
@@ -169,11 +186,16 @@ class Replicator:
         rows: dict[str, dict[str, Any]] = {}
         bad: list[Quarantined] = []
         last: tuple[datetime, str] | None = None
+        ts_field = self.settings.timestamp_field if rmap is PROPERTY else "ModificationTimestamp"
         for record in page.records:
             if not isinstance(record, dict):
                 bad.append(Quarantined(rmap.resource, None, "record is not a JSON object",
                                        raw_payload(record)))
                 continue
+            # the key-set position moves past bad records too when they have one
+            position = _position(record, ts_field, rmap.key)
+            if position is not None:
+                last = position
             try:
                 row = rmap.to_row(record)
                 if row.get("ModificationTimestamp") is None:
@@ -186,7 +208,6 @@ class Replicator:
             if rmap is PROPERTY:
                 row["_media"] = record.get("Media")
             rows[row[rmap.key]] = row
-            last = (row["ModificationTimestamp"], row[rmap.key])
         if rmap is PROPERTY and self.settings.media == "resource":
             self._fetch_media(list(rows.values()))
         db = self.db
@@ -198,6 +219,7 @@ class Replicator:
                                                              self.settings.feed_id,
                                                              list(rows.values()))
             bad.extend(refused)
+            bad = self._first_sight(bad)
             counts.quarantined += len(bad)
             if rmap is PROPERTY:
                 counts.done += len(page.records)
@@ -214,6 +236,17 @@ class Replicator:
         if self.progress is not None:
             self.progress(self.totals.done, total)
         return last, counts
+
+    def _first_sight(self, bad: list[Quarantined]) -> list[Quarantined]:
+        """Quarantine a record once per run even when a restarted page chain
+        brings it again."""
+        fresh = []
+        for q in bad:
+            mark = (q.resource, q.payload)
+            if mark not in self._seen_bad:
+                self._seen_bad.add(mark)
+                fresh.append(q)
+        return fresh
 
     # -- listings and their media --------------------------------------------------
 
@@ -354,6 +387,7 @@ class Replicator:
         page = self.client.query("Property", params)
         restarts = 0
         while True:
+            before = last
             for r in page.records:
                 if isinstance(r, dict) and isinstance(r.get("ListingKey"), str):
                     keys.add(r["ListingKey"])
@@ -366,7 +400,7 @@ class Replicator:
                     restarts += 1
                     if restarts > MAX_CHAIN_RESTARTS:
                         raise
-            elif not page.records:
+            elif not page.records or last == before:
                 return keys
             flt = {"$filter": f"ListingKey gt {_quote(last)}"} if last is not None else {}
             page = self.client.query("Property", {**params, **flt})

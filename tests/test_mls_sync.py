@@ -1,0 +1,291 @@
+"""MLS replication against the local RESO feed (real HTTP, OAuth2) and the real
+database: completeness, changes and deletions, crash resume, a misbehaving
+feed, tokens, reconcile, the per-feed lock, and feed settings."""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sidecar.config import ConfigError
+from sidecar.db import Database
+from sidecar.mls.client import RESOClient
+from sidecar.mls.feeds import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, build_settings, load_feeds
+from sidecar.mls.localfeed import LocalFeed
+from sidecar.mls.mapping import STANDARD_STATUS, member_name, unmapped_fields
+from sidecar.mls.replicate import run_sync
+
+_seeds = iter(range(20, 99))
+
+
+@pytest.fixture
+def make_feed() -> Iterator[Any]:
+    """make_feed(count, **options) -> (LocalFeed, FeedSettings) with its own seed
+    (so its ListingKeys are its own) and its own feed id."""
+    feeds: list[LocalFeed] = []
+
+    def make(count: int = 120, settings: dict[str, Any] | None = None,
+             **options: Any) -> tuple[LocalFeed, Any]:
+        seed = next(_seeds)
+        feed = LocalFeed(count=count, seed=seed, **options).start()
+        feeds.append(feed)
+        raw = {"base_url": feed.url + "/odata", "token_url": feed.url + "/oauth/token",
+               "client_id": LOCAL_CLIENT_ID, "client_secret": LOCAL_CLIENT_SECRET,
+               "page_size": 40, "requests_per_second": 1000, "requests_per_hour": 1_000_000,
+               "backoff_seconds": 0.01, "overlap_seconds": 60, **(settings or {})}
+        return feed, build_settings(f"t{seed}", raw, "test")
+
+    yield make
+    for feed in feeds:
+        feed.stop()
+
+
+def rows(db: Database, feed_id: str, columns: str = "*") -> dict[str, dict[str, Any]]:
+    with db.engine.connect() as conn:
+        result = conn.execute(db.sql(
+            f"SELECT {columns} FROM {{t:properties}} WHERE feed_id = :f"), {"f": feed_id})
+        return {r["ListingKey"]: dict(r) for r in result.mappings()}
+
+
+def scalar(db: Database, sql: str, **params: Any) -> Any:
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql(sql), params).scalar()
+
+
+def run_row(db: Database, run_id: int) -> dict[str, Any]:
+    with db.engine.connect() as conn:
+        return dict(conn.execute(db.sql("SELECT * FROM {t:mls_sync_runs} WHERE id = :id"),
+                                 {"id": run_id}).mappings().one())
+
+
+def ts(text: str) -> datetime:
+    return datetime.fromisoformat(text[:23])
+
+
+def test_initial_load_is_complete_and_exact(db, make_feed):
+    feed, settings = make_feed(150)
+    result = run_sync(db, settings, "full")
+    assert result.status == "succeeded"
+    stored = rows(db, settings.feed_id)
+    assert set(stored) == set(feed.data.live_keys())
+    assert result.added == 150
+    run = run_row(db, result.run_id)
+    assert (run["status"], run["progress_done"], run["progress_total"]) == ("succeeded", 150, 150)
+    spellings = set()
+    for key, row in stored.items():
+        src = feed.data.listing(key)
+        spellings.add(src["StandardStatus"])
+        assert row["ListPrice"] == Decimal(src["ListPrice"])
+        assert row["City"] == src["City"] and row["PostalCode"] == src["PostalCode"]
+        assert row["BedroomsTotal"] == src["BedroomsTotal"]
+        assert row["ModificationTimestamp"] == ts(src["ModificationTimestamp"])
+        # lookups arrive in both spellings and are stored as display names
+        assert member_name(row["StandardStatus"]) == member_name(src["StandardStatus"])
+        assert " " not in src["StandardStatus"] or row["StandardStatus"] == src["StandardStatus"]
+        assert row["searchable"] == (0 if row["StandardStatus"] == "Delete" else 1)
+        # fields the mapping does not know are kept
+        extra = json.loads(row["extra"])
+        assert extra == {"LivingAreaUnits": "Square Feet",
+                         "SENW_WaterfrontYN": src["SENW_WaterfrontYN"]}
+        assert row["first_photo_url"] == f"{feed.url}/media/{key}/1"
+    multi_word = [v for v in STANDARD_STATUS if " " in v]
+    assert any(v in spellings for v in multi_word)
+    assert any(member_name(v) in spellings for v in multi_word)
+    statuses = {r["StandardStatus"] for r in stored.values()}
+    assert len(statuses) == 11
+    media = scalar(db, "SELECT COUNT(*) FROM {t:mls_media} WHERE feed_id = :f",
+                   f=settings.feed_id)
+    assert media == sum(feed.data.listing(k)["PhotosCount"] for k in stored)
+    assert scalar(db, "SELECT COUNT(*) FROM {t:mls_members} WHERE feed_id = :f",
+                  f=settings.feed_id) == feed.data.n_members
+    assert scalar(db, "SELECT COUNT(*) FROM {t:mls_offices} WHERE feed_id = :f",
+                  f=settings.feed_id) == feed.data.n_offices
+    assert scalar(db, "SELECT COUNT(*) FROM {t:mls_open_houses} WHERE feed_id = :f",
+                  f=settings.feed_id) == len(feed.data.open_houses())
+    # one token for the whole load
+    assert feed.stats["tokens_issued"] == 1
+
+
+def test_change_and_deletion_reach_the_crm_on_the_next_incremental_run(db, make_feed):
+    feed, settings = make_feed(120)
+    run_sync(db, settings, "full")
+    keys = [k for k in feed.data.live_keys()
+            if feed.data.listing(k)["StandardStatus"] not in ("Delete",)][:4]
+    changed, deleted, hidden = keys[0], keys[1], keys[2]
+    feed.data.change([changed], {"ListPrice": 654321, "PublicRemarks": "Price improved!"})
+    feed.data.change([deleted], {"StandardStatus": "Delete"})
+    feed.data.change([hidden], {"InternetEntireListingDisplayYN": False})
+    result = run_sync(db, settings, "incremental")
+    assert (result.status, result.added, result.updated, result.removed) == \
+        ("succeeded", 0, 3, 2)
+    stored = rows(db, settings.feed_id)
+    assert stored[changed]["ListPrice"] == Decimal("654321.00")
+    assert stored[changed]["PublicRemarks"] == "Price improved!"
+    assert stored[changed]["searchable"] == 1
+    assert stored[deleted]["searchable"] == 0 and stored[deleted]["removed_at"] is not None
+    assert stored[hidden]["searchable"] == 0
+    assert stored[keys[3]]["searchable"] == 1
+    incremental = [q for q in feed.stats["queries"] if q["resource"] == "Property"][-1]
+    assert "ModificationTimestamp gt " in incremental["$filter"]
+    # the overlap window brings the same records again: nothing changes
+    again = run_sync(db, settings, "incremental")
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+
+
+def test_a_crash_mid_load_resumes_without_duplicates_or_gaps(db, make_feed):
+    feed, settings = make_feed(200)
+
+    def crash(resource: str, pages: int) -> None:
+        if pages == 2:
+            raise RuntimeError("worker killed")
+
+    with pytest.raises(RuntimeError):
+        run_sync(db, settings, "full", on_page=crash)
+    assert len(rows(db, settings.feed_id, "ListingKey")) == 80
+    served_before = feed.stats["records"]["Property"]
+    # a listing modified during the outage must not be lost either
+    early = min(rows(db, settings.feed_id, "ListingKey"))
+    feed.data.change([early], {"ListPrice": 111111})
+    result = run_sync(db, settings, "incremental")
+    assert result.status == "succeeded"
+    stored = rows(db, settings.feed_id)
+    assert set(stored) == set(feed.data.live_keys())
+    assert result.added == 120
+    assert stored[early]["ListPrice"] == Decimal("111111.00")
+    # the resumed run started after the last stored page: 120 + the changed one
+    assert feed.stats["records"]["Property"] - served_before == 121
+
+
+def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_feed):
+    feed, settings = make_feed(100)
+    feed.data.inject({"ListPrice": 100000, "City": "Portland",
+                      "ModificationTimestamp": "2025-01-06T09:00:00.000Z"})
+    feed.data.inject({"ListingKey": "BADPRICE01", "ListPrice": "call for price",
+                      "ModificationTimestamp": "2025-01-06T09:30:00.000Z",
+                      "StandardStatus": "Active"})
+    feed.data.inject({"ListingKey": "BADSTATUS1", "StandardStatus": "Sold Out",
+                      "YearBuilt": "nineteen-ten",
+                      "ModificationTimestamp": "2025-01-06T09:40:00.000Z"})
+    feed.data.inject({"ListingKey": "BADTIME001", "StandardStatus": "Active",
+                      "ModificationTimestamp": "yesterday"})
+    feed.add_faults({"status": 429, "retry_after": 1}, {"status": 503}, {"status": 500})
+    feed.expire_next_links = 1
+    result = run_sync(db, settings, "full")
+    assert result.status == "succeeded"
+    stored = rows(db, settings.feed_id, "ListingKey")
+    assert set(stored) == set(feed.data.live_keys()) - {"BADPRICE01", "BADSTATUS1",
+                                                         "BADTIME001"}
+    assert result.quarantined == 4
+    with db.engine.connect() as conn:
+        q = {r["record_key"]: r for r in conn.execute(db.sql(
+            "SELECT record_key, reason, payload, resource FROM {t:mls_quarantine}"
+            " WHERE feed_id = :f"), {"f": settings.feed_id}).mappings()}
+    assert "ListingKey: missing" in q[None]["reason"]
+    assert "ListPrice: expected a number" in q["BADPRICE01"]["reason"]
+    assert "StandardStatus: unknown StandardStatus value 'Sold Out'" in q["BADSTATUS1"]["reason"]
+    assert "YearBuilt" in q["BADSTATUS1"]["reason"]
+    assert "ModificationTimestamp" in q["BADTIME001"]["reason"]
+    assert json.loads(q["BADPRICE01"]["payload"])["ListPrice"] == "call for price"
+    assert feed.expire_next_links == 0 and not feed.faults
+
+
+def test_oauth_token_is_fetched_once_and_renewed(db, make_feed):
+    feed, settings = make_feed(90)
+    now = [1000.0]
+    client = RESOClient(settings, clock=lambda: now[0])
+    run_sync(db, settings, "full", client=client)
+    assert feed.stats["tokens_issued"] == 1 and client.requests_made > 4
+    # close to expiry: renewed before the request, never sent stale
+    now[0] += 3600 - 30
+    run_sync(db, settings, "incremental", client=client)
+    assert feed.stats["tokens_issued"] == 2
+    assert feed.stats["requests"].get("401", 0) == 0
+    # revoked by the server: one 401, one new token, the run goes on
+    feed.revoke_tokens()
+    result = run_sync(db, settings, "incremental", client=client)
+    assert result.status == "succeeded"
+    assert feed.stats["tokens_issued"] == 3
+    assert feed.stats["requests"]["401"] == 1
+
+
+def test_reconcile_hides_listings_the_feed_no_longer_has(db, make_feed):
+    feed, settings = make_feed(100)
+    run_sync(db, settings, "full")
+    live = [k for k, r in rows(db, settings.feed_id).items() if r["searchable"]]
+    gone = live[:3]
+    feed.data.vanish(gone)
+    assert run_sync(db, settings, "incremental").removed == 0  # vanished is invisible here
+    result = run_sync(db, settings, "reconcile")
+    assert (result.status, result.removed) == ("succeeded", 3)
+    stored = rows(db, settings.feed_id)
+    assert all(stored[k]["searchable"] == 0 and stored[k]["removed_at"] for k in gone)
+    assert all(stored[k]["searchable"] == 1 for k in live[3:])
+
+
+def test_two_syncs_of_one_feed_never_run_at_once(db, make_feed):
+    _feed, settings = make_feed(100)
+    inside, release = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def hold(resource: str, pages: int) -> None:
+        if pages == 1:
+            inside.set()
+            release.wait(30)
+
+    first = threading.Thread(target=lambda: outcome.setdefault(
+        "first", run_sync(db, settings, "full", on_page=hold)))
+    first.start()
+    try:
+        assert inside.wait(30)
+        second = run_sync(db, settings, "incremental")
+    finally:
+        release.set()
+        first.join(60)
+    assert second.status == "skipped"
+    assert run_row(db, second.run_id)["status"] == "skipped"
+    assert outcome["first"].status == "succeeded"
+    assert len(rows(db, settings.feed_id, "ListingKey")) == 100
+
+
+def test_prefer_header_and_skip_paging_without_next_links(db, make_feed):
+    feed, settings = make_feed(130, settings={"page_size_via": "prefer", "paging": "skip",
+                                              "media": "resource"}, next_links=False)
+    result = run_sync(db, settings, "full")
+    assert result.status == "succeeded"
+    stored = rows(db, settings.feed_id)
+    assert set(stored) == set(feed.data.live_keys())
+    queries = [q for q in feed.stats["queries"] if q["resource"] == "Property"]
+    assert all("$top" not in q for q in queries) and any("$skip" in q for q in queries)
+    media = scalar(db, "SELECT COUNT(*) FROM {t:mls_media} WHERE feed_id = :f",
+                   f=settings.feed_id)
+    assert media == sum(feed.data.listing(k)["PhotosCount"] for k in stored)
+
+
+def test_metadata_reports_the_fields_we_do_not_map(make_feed):
+    _feed, settings = make_feed(10)
+    report = unmapped_fields(RESOClient(settings).metadata())
+    assert report == {"Property": ["LivingAreaUnits", "SENW_WaterfrontYN"]}
+
+
+def test_feed_settings_are_parsed_strictly(tmp_path):
+    with pytest.raises(ConfigError, match="SENW_MLS_FEEDS.*page_size"):
+        load_feeds({"SENW_MLS_FEEDS": '{"acme": {"base_url": "https://x.test", '
+                                      '"page_size": "big"}}'})
+    with pytest.raises(ConfigError, match="SENW_MLS_FEEDS.*paging"):
+        load_feeds({"SENW_MLS_FEEDS": '{"acme": {"base_url": "https://x.test", '
+                                      '"paging": "sideways"}}'})
+    with pytest.raises(ConfigError, match="SENW_MLS_FEEDS"):
+        load_feeds({"SENW_MLS_FEEDS": "/nonexistent/feeds.json"})
+    path = tmp_path / "feeds.json"
+    path.write_text(json.dumps({"acme": {"base_url": "https://reso.acme.test/odata",
+                                         "bearer_token": "t0k", "page_size_via": "prefer",
+                                         "requests_per_second": 2, "requests_per_hour": 7200,
+                                         "timestamp_field": "BridgeModificationTimestamp"}}))
+    feeds = load_feeds({"SENW_MLS_FEEDS": str(path), "SENW_FEED_URL": "http://127.0.0.1:9"})
+    assert feeds["acme"].timestamp_field == "BridgeModificationTimestamp"
+    assert feeds["local"].base_url == "http://127.0.0.1:9/odata"
