@@ -227,7 +227,9 @@ class Stack:
     def start_wordpress(self) -> None:
         proc, log = self._spawn(
             "wordpress",
-            ["php", "-d", "display_errors=stderr", "-S", f"127.0.0.1:{self.wp_port}",
+            # OPcache on, as under php-fpm in production (PHP's CLI default is off).
+            ["php", "-d", "display_errors=stderr", "-d", "opcache.enable_cli=1",
+             "-d", "opcache.validate_timestamps=1", "-d", "opcache.revalidate_freq=0", "-S", f"127.0.0.1:{self.wp_port}",
              "-t", str(WP_DIR), str(ROOT / "scripts" / "router.php")],
             {"PHP_CLI_SERVER_WORKERS": str(self.php_workers)})
         wait_for(lambda: http_ok(self.wp_url + "/wp-login.php"), "WordPress", 30, proc, log)
@@ -311,6 +313,22 @@ def _load_secret(path: Path) -> str:
     return value
 
 
+def queue_demo_sync(stack: Stack) -> None:
+    """The demo's listings: an incremental MLS sync of the local feed (a full
+    load the first time), queued through the outbox for a worker to run."""
+    from .config import load_config
+    from .db import Database
+    from .mls.store import queue_sync
+
+    db = Database(load_config(stack.env()))
+    try:
+        with db.engine.begin() as conn:
+            run_id = queue_sync(conn, db, "local", "incremental")
+        print(f"[run] MLS sync of the local feed queued (run {run_id})")
+    finally:
+        db.engine.dispose()
+
+
 def run(argv: list[str] | None = None) -> int:
     """`make run`: the whole CRM on this machine until Ctrl-C."""
     import argparse
@@ -345,6 +363,7 @@ def run(argv: list[str] | None = None) -> int:
         print("[run] WordPress")
         stack.install_wordpress(demo_users=True)
         stack.start_feed()
+        queue_demo_sync(stack)
         if not args.no_demo:
             from .demo import load_demo
 

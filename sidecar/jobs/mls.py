@@ -16,3 +16,20 @@ def run_sync(feed: str = "local", mode: str = "incremental", requested_by: int |
     db = get_db()
     return replicate_feed(db, get_feed(feed), mode, requested_by=requested_by,
                           run_id=run_id).as_dict()
+
+
+def sync_feeds(mode: str = "incremental") -> dict[str, Any]:
+    """The scheduler's job: sync every configured feed in turn. One feed's
+    failure does not stop the others; it is raised at the end (for RQ's retry)."""
+    from ..mls.feeds import load_feeds
+
+    results: dict[str, Any] = {}
+    failures: list[str] = []
+    for feed_id in load_feeds():
+        try:
+            results[feed_id] = run_sync(feed_id, mode)
+        except Exception as exc:  # noqa: BLE001 - recorded on the run row; go on
+            failures.append(f"{feed_id}: {type(exc).__name__}")
+    if failures:
+        raise RuntimeError("MLS sync failed for " + ", ".join(failures))
+    return results

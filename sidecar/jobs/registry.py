@@ -63,3 +63,11 @@ def register_periodic(name: str, job_path: str, queue: str,
 
 register_periodic("security.purge_nonces", "sidecar.jobs.outbox.purge_request_nonces", "low",
                   {"minutes": 30})
+# MLS: every configured feed, incremental every SENW_MLS_SYNC_MINUTES, and a
+# nightly key reconcile (a busy feed records a 'skipped' run).
+register_periodic("mls.incremental", "sidecar.jobs.mls.sync_feeds", "low",
+                  lambda cfg: {"minutes": cfg.mls_sync_minutes},
+                  job_kwargs={"mode": "incremental"}, timeout=3 * 3600)
+register_periodic("mls.reconcile", "sidecar.jobs.mls.sync_feeds", "low",
+                  {"hour": 3, "minute": 17}, trigger="cron",
+                  job_kwargs={"mode": "reconcile"}, timeout=3 * 3600)

@@ -318,3 +318,17 @@ def upsert_resource_rows(conn: Connection, db: Database, rmap: ResourceMap, feed
                               rmap.resource, rmap.key)
         return counts, refused
     return counts, []
+
+
+def queue_sync(conn: Connection, db: Database, feed_id: str, mode: str,
+               requested_by: int | None = None) -> int:
+    """A queued run row and its 'mls.sync' outbox row, in the caller's
+    transaction (what "Sync now" does): the worker picks the run up by id."""
+    result = conn.execute(db.sql(
+        "INSERT INTO {t:mls_sync_runs} (feed_id, kind, status, requested_by)"
+        " VALUES (:f, :k, 'queued', :by)"), {"f": feed_id, "k": mode, "by": requested_by})
+    run_id = int(result.lastrowid)  # type: ignore[attr-defined]
+    payload = {"feed": feed_id, "mode": mode, "requested_by": requested_by, "run_id": run_id}
+    conn.execute(db.sql("INSERT INTO {t:outbox} (topic, queue, payload)"
+                        " VALUES ('mls.sync', 'low', :p)"), {"p": json.dumps(payload)})
+    return run_id
