@@ -16,18 +16,31 @@ from sidecar.notify.twilio_client import TwilioClient
 FAST = RetryPolicy(max_attempts=4, backoff=0.01)
 
 
+# The stand-ins serve the whole test run (workers may be sending other tests'
+# alerts meanwhile), so each test marks its messages with a token and looks
+# only at, and injects faults only into, requests carrying it.
+
 @pytest.fixture
 def sendgrid(standins):
-    standins.sendgrid.reset()
-    yield standins.sendgrid
-    standins.sendgrid.reset()
+    return standins.sendgrid
 
 
 @pytest.fixture
 def twilio(standins):
-    standins.twilio.reset()
-    yield standins.twilio
-    standins.twilio.reset()
+    return standins.twilio
+
+
+@pytest.fixture
+def token() -> str:
+    return f"t{uuid.uuid4().hex}"
+
+
+def mail_requests(stand_in, token: str):
+    return stand_in.matching("/v3/mail/send", token)
+
+
+def sms_requests(stand_in, token: str):
+    return stand_in.matching("/Messages.json", token)
 
 
 def sg_client(stand_in, api_key=None, policy=FAST) -> SendGridClient:
@@ -43,9 +56,9 @@ def tw_client(stand_in, sid=None, token=None, policy=FAST) -> TwilioClient:
 
 # -- SendGrid ----------------------------------------------------------------------
 
-def test_sendgrid_sdk_sends_v3_mail_with_bearer_key(sendgrid):
-    sent = sg_client(sendgrid).send_email("agent@example.com", "New lead", "Call them back.")
-    [req] = sendgrid.requests
+def test_sendgrid_sdk_sends_v3_mail_with_bearer_key(sendgrid, token):
+    sent = sg_client(sendgrid).send_email("agent@example.com", "New lead", f"Call {token}.")
+    [req] = mail_requests(sendgrid, token)
     assert (req.method, req.path, req.status) == ("POST", "/v3/mail/send", 202)
     assert req.headers["Authorization"] == f"Bearer {sendgrid.api_key}"
     assert req.headers["Content-Type"] == "application/json"
@@ -53,84 +66,84 @@ def test_sendgrid_sdk_sends_v3_mail_with_bearer_key(sendgrid):
         "from": {"email": "crm@senw.example"},
         "subject": "New lead",
         "personalizations": [{"to": [{"email": "agent@example.com"}]}],
-        "content": [{"type": "text/plain", "value": "Call them back."}],
+        "content": [{"type": "text/plain", "value": f"Call {token}."}],
     }
     assert sent.provider_message_id and sent.attempts == 1
 
 
-def test_sendgrid_wrong_key_is_not_retried(sendgrid):
+def test_sendgrid_wrong_key_is_not_retried(sendgrid, token):
     with pytest.raises(ProviderError) as err:
-        sg_client(sendgrid, api_key="SG.wrong").send_email("a@example.com", "s", "t")
+        sg_client(sendgrid, api_key="SG.wrong").send_email("a@example.com", "s", token)
     assert err.value.failure.status == 401 and err.value.attempts == 1
     assert not err.value.retryable
-    assert len(sendgrid.requests) == 1
+    assert len(mail_requests(sendgrid, token)) == 1
     assert "a@example.com" not in str(err.value)
 
 
-def test_sendgrid_retries_429_honouring_retry_after_then_succeeds(sendgrid):
+def test_sendgrid_retries_429_honouring_retry_after_then_succeeds(sendgrid, token):
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=4, backoff=0.01, sleep=waits.append)
-    sendgrid.fail_next(2, status=429, headers={"Retry-After": "3"})
-    sent = sg_client(sendgrid, policy=policy).send_email("a@example.com", "s", "t")
-    assert [r.status for r in sendgrid.requests] == [429, 429, 202]
+    sendgrid.fail_next(2, status=429, headers={"Retry-After": "3"}, match=token)
+    sent = sg_client(sendgrid, policy=policy).send_email("a@example.com", "s", token)
+    assert [r.status for r in mail_requests(sendgrid, token)] == [429, 429, 202]
     assert waits == [3.0, 3.0]
     assert sent.attempts == 3
 
 
-def test_sendgrid_retries_500_with_exponential_backoff(sendgrid):
+def test_sendgrid_retries_500_with_exponential_backoff(sendgrid, token):
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=4, backoff=0.5, sleep=waits.append)
-    sendgrid.fail_next(2, status=500)
-    sg_client(sendgrid, policy=policy).send_email("a@example.com", "s", "t")
-    assert [r.status for r in sendgrid.requests] == [500, 500, 202]
+    sendgrid.fail_next(2, status=500, match=token)
+    sg_client(sendgrid, policy=policy).send_email("a@example.com", "s", token)
+    assert [r.status for r in mail_requests(sendgrid, token)] == [500, 500, 202]
     assert 0.5 <= waits[0] <= 0.625 and 1.0 <= waits[1] <= 1.25
 
 
-def test_sendgrid_gives_up_after_max_attempts(sendgrid):
-    sendgrid.fail_next(10, status=503)
+def test_sendgrid_gives_up_after_max_attempts(sendgrid, token):
+    sendgrid.fail_next(4, status=503, match=token)
     with pytest.raises(ProviderError) as err:
-        sg_client(sendgrid).send_email("a@example.com", "s", "t")
+        sg_client(sendgrid).send_email("a@example.com", "s", token)
     assert err.value.attempts == 4 and err.value.retryable
-    assert len(sendgrid.requests) == 4
+    assert len(mail_requests(sendgrid, token)) == 4
 
 
 # -- Twilio -----------------------------------------------------------------------
 
-def test_twilio_sdk_posts_message_form_with_basic_auth(twilio):
-    sent = tw_client(twilio).send_sms("+15035550177", "New lead: call back")
-    [req] = twilio.requests
+def test_twilio_sdk_posts_message_form_with_basic_auth(twilio, token):
+    sent = tw_client(twilio).send_sms("+15035550177", f"New lead: {token}")
+    [req] = sms_requests(twilio, token)
     assert req.method == "POST" and req.status == 201
     assert req.path == f"/2010-04-01/Accounts/{twilio.account_sid}/Messages.json"
     basic = base64.b64encode(f"{twilio.account_sid}:{twilio.auth_token}".encode()).decode()
     assert req.headers["Authorization"] == f"Basic {basic}"
     assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert {k: v for k, v in req.form().items()} == {
-        "To": ["+15035550177"], "From": [twilio.from_number], "Body": ["New lead: call back"]}
+        "To": ["+15035550177"], "From": [twilio.from_number], "Body": [f"New lead: {token}"]}
     assert sent.provider_message_id.startswith("SM") and len(sent.provider_message_id) == 34
 
 
-def test_twilio_bad_token_is_not_retried(twilio):
+def test_twilio_bad_token_is_not_retried(twilio, token):
     with pytest.raises(ProviderError) as err:
-        tw_client(twilio, token="wrong").send_sms("+15035550177", "x")
+        tw_client(twilio, token="wrong").send_sms("+15035550177", token)
     assert err.value.failure.status == 401 and err.value.failure.code == "20003"
-    assert len(twilio.requests) == 1
+    assert len(sms_requests(twilio, token)) == 1
 
 
-def test_twilio_invalid_number_is_a_4xx_without_retry(twilio):
+def test_twilio_invalid_number_is_a_4xx_without_retry(twilio, token):
     with pytest.raises(ProviderError) as err:
-        tw_client(twilio).send_sms("5035550177", "x")
+        tw_client(twilio).send_sms("5035550177", token)
     assert err.value.failure.status == 400 and err.value.failure.code == "21211"
     assert "5035550177" not in err.value.summary
-    assert len(twilio.requests) == 1
+    assert len(sms_requests(twilio, token)) == 1
 
 
-def test_twilio_retries_429_and_500_then_succeeds(twilio):
+def test_twilio_retries_429_and_500_then_succeeds(twilio, token):
     waits: list[float] = []
     policy = RetryPolicy(max_attempts=4, backoff=0.01, sleep=waits.append)
-    twilio.fail_next(1, status=429, headers={"Retry-After": "2"})
-    twilio.fail_next(1, status=500)
-    sent = tw_client(twilio, policy=policy).send_sms("+15035550177", "x")
-    assert [r.status for r in twilio.requests] == [429, 500, 201]
+    twilio.fail_next(1, status=429, headers={"Retry-After": "2"}, match=token)
+    twilio.fail_next(1, status=500, match=token)
+    sent = tw_client(twilio, policy=policy).send_sms("+15035550177", token)
+    assert [r.status for r in sms_requests(twilio, token)] == [429, 500, 201]
     assert waits[0] == 2.0 and waits[1] < 1
     assert sent.attempts == 3
 
@@ -143,8 +156,14 @@ def test_clients_without_credentials_are_not_configured():
 # -- send_once: the senw_messages row ------------------------------------------------
 
 def outgoing(channel: str, to: str) -> Outgoing:
-    return Outgoing(f"test-{uuid.uuid4().hex}", channel, to, "body text",
-                    subject="subject" if channel == "email" else "")
+    """A message whose idempotency key also marks its requests at the stand-in."""
+    key = f"test-{uuid.uuid4().hex}"
+    return Outgoing(key, channel, to, f"body {key}", subject="subject" if channel == "email"
+                    else "")
+
+
+def requests_for(stand_in, msg: Outgoing):
+    return stand_in.matching("/", msg.idempotency_key)
 
 
 def message_row(db, key: str):
@@ -161,7 +180,7 @@ def test_send_once_records_sent_and_never_sends_twice(db, sendgrid, twilio):
         second = send_once(db.Session, msg, client)
         assert (first.status, first.changed) == ("sent", True)
         assert (second.status, second.changed) == ("sent", False)
-        assert len(stand_in.requests) == 1
+        assert len(requests_for(stand_in, msg)) == 1
         row = message_row(db, msg.idempotency_key)
         assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
         assert row.provider_message_id and row.provider == client.provider
@@ -171,7 +190,7 @@ def test_send_once_without_credentials_records_simulated(db, sendgrid, twilio):
     email, sms = outgoing("email", "a@example.com"), outgoing("sms", "+15035550177")
     assert send_once(db.Session, email, sg_client(sendgrid, api_key="")).status == "simulated"
     assert send_once(db.Session, sms, tw_client(twilio, sid="", token="")).status == "simulated"
-    assert sendgrid.requests == [] and twilio.requests == []
+    assert requests_for(sendgrid, email) == [] and requests_for(twilio, sms) == []
     for msg in (email, sms):
         row = message_row(db, msg.idempotency_key)
         assert row.status == "simulated" and row.provider_message_id is None
@@ -179,7 +198,7 @@ def test_send_once_without_credentials_records_simulated(db, sendgrid, twilio):
 
 def test_send_once_failure_is_recorded_raised_and_retried_by_a_rerun(db, twilio):
     msg = outgoing("sms", "+15035550177")
-    twilio.fail_next(4, status=500)
+    twilio.fail_next(4, status=500, match=msg.idempotency_key)
     with pytest.raises(NotificationFailed):
         send_once(db.Session, msg, tw_client(twilio))
     row = message_row(db, msg.idempotency_key)
@@ -187,7 +206,7 @@ def test_send_once_failure_is_recorded_raised_and_retried_by_a_rerun(db, twilio)
     assert row.error == "twilio: HTTP 500 (code 20500) after 4 attempt(s)"
     again = send_once(db.Session, msg, tw_client(twilio))      # RQ's retry of the job
     assert again.status == "sent"
-    assert [r.status for r in twilio.requests] == [500] * 4 + [201]
+    assert [r.status for r in requests_for(twilio, msg)] == [500] * 4 + [201]
     assert message_row(db, msg.idempotency_key).attempts == 5
 
 
@@ -201,7 +220,7 @@ def test_send_once_does_not_resend_after_an_interrupted_send(db, twilio):
             "NOW(3) - INTERVAL 1 HOUR)"), {"k": msg.idempotency_key, "to": msg.to_address})
     outcome = send_once(db.Session, msg, tw_client(twilio))
     assert outcome.status == "unknown"
-    assert twilio.requests == []
+    assert requests_for(twilio, msg) == []
     assert "not resent" in message_row(db, msg.idempotency_key).error
 
 
@@ -213,4 +232,4 @@ def test_send_once_skips_a_send_in_flight_elsewhere(db, twilio):
             "provider) VALUES (:k, 'sms', :to, 'b', 'sending', 'twilio')"),
             {"k": msg.idempotency_key, "to": msg.to_address})
     assert send_once(db.Session, msg, tw_client(twilio)).status == "sending"
-    assert twilio.requests == []
+    assert requests_for(twilio, msg) == []

@@ -3,10 +3,11 @@ told to answer the next N requests with an error."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 
 @dataclass
@@ -23,6 +24,13 @@ class Recorded:
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode(), keep_blank_values=True)
 
+    def mentions(self, text: str | re.Pattern[str]) -> bool:
+        """The body contains `text` or matches the pattern (JSON as sent, forms decoded)."""
+        raw = self.body.decode(errors="replace")
+        if isinstance(text, re.Pattern):
+            return bool(text.search(raw) or text.search(unquote_plus(raw)))
+        return text in raw or text in unquote_plus(raw)
+
 
 @dataclass
 class _Fault:
@@ -30,6 +38,7 @@ class _Fault:
     remaining: int
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, object] = field(default_factory=dict)
+    match: str | re.Pattern[str] | None = None
 
 
 class StandIn:
@@ -85,38 +94,52 @@ class StandIn:
     # -- control ---------------------------------------------------------------
 
     def fail_next(self, times: int, status: int = 500, headers: dict[str, str] | None = None,
-                  body: dict[str, object] | None = None) -> None:
-        """Answer the next `times` well-formed requests with `status`."""
+                  body: dict[str, object] | None = None,
+                  match: str | re.Pattern[str] | None = None) -> None:
+        """Answer the next `times` well-formed requests with `status`; with
+        `match`, only requests whose body mentions it (other processes of the
+        test run may be sending at the same time)."""
         with self._lock:
-            self._faults.append(_Fault(status, times, dict(headers or {}), dict(body or {})))
+            self._faults.append(_Fault(status, times, dict(headers or {}), dict(body or {}),
+                                       match))
 
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
             self._faults.clear()
 
-    def matching(self, path_part: str) -> list[Recorded]:
+    def matching(self, path_part: str, mention: str | re.Pattern[str] | None = None
+                 ) -> list[Recorded]:
+        """Recorded requests to a path containing `path_part` (and mentioning `mention`)."""
         with self._lock:
-            return [r for r in self.requests if path_part in r.path]
+            return [r for r in self.requests if path_part in r.path
+                    and (mention is None or r.mentions(mention))]
 
     # -- serving ---------------------------------------------------------------
 
     def _answer(self, method: str, path: str, headers: dict[str, str], body: bytes
                 ) -> tuple[int, dict[str, str], object]:
         status, out_headers, out = self.handle(method, path, headers, body)
+        record = Recorded(method, path, headers, body, status)
         if status < 400:
-            with self._lock:
-                fault = self._faults[0] if self._faults else None
-                if fault is not None:
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.pop(0)
+            fault = self._take_fault(record)
             if fault is not None:
                 status, out_headers = fault.status, fault.headers
                 out = fault.body or self.error_body(fault.status)
+                record.status = status
         with self._lock:
-            self.requests.append(Recorded(method, path, headers, body, status))
+            self.requests.append(record)
         return status, out_headers, out
+
+    def _take_fault(self, record: Recorded) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.match is None or record.mentions(fault.match):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes
                ) -> tuple[int, dict[str, str], object]:

@@ -47,7 +47,8 @@ def insert_lead(db: Database, *, first: str = "Pat", last: str = "Doe",
             person_id = s.execute(db.sql(
                 "INSERT INTO {t:people} (contact_key, first_name, last_name, created_at) "
                 "VALUES (:k, :f, :l, COALESCE(:c, NOW(3)))"),
-                {"k": str(uuid.uuid4()), "f": first, "l": last, "c": created_at}).lastrowid
+                {"k": str(uuid.uuid4()), "f": first, "l": last,
+                 "c": created_at}).lastrowid  # type: ignore[attr-defined]
             if email:
                 s.execute(db.sql("INSERT INTO {t:person_emails} (person_id, email, is_primary) "
                                  "VALUES (:p, :e, 1)"), {"p": person_id, "e": email})
@@ -63,7 +64,8 @@ def insert_lead(db: Database, *, first: str = "Pat", last: str = "Doe",
             "VALUES (:p, :src, :a, :lk, :m, :n, :e, :ph, :st, 'received')"),
             {"p": person_id, "src": source, "a": agent_id, "lk": listing_key, "m": message,
              "n": name, "e": email or "", "ph": (phone_stored or phone or "")[:20],
-             "st": " ".join(x for x in (name, email, phone) if x)}).lastrowid
+             "st": " ".join(x for x in (name, email, phone) if x),
+             }).lastrowid  # type: ignore[attr-defined]
         s.execute(db.sql(
             "INSERT INTO {t:consents} (person_id, lead_id, channel, consent_text, ip_address) "
             "VALUES (:p, :l, 'email', 'I agree to be contacted.', '127.0.0.1')"),
@@ -73,5 +75,6 @@ def insert_lead(db: Database, *, first: str = "Pat", last: str = "Doe",
             out["outbox_id"] = int(s.execute(db.sql(
                 "INSERT INTO {t:outbox} (topic, queue, payload) "
                 "VALUES ('lead.created', 'high', :payload)"),
-                {"payload": json.dumps({"lead_id": lead_id})}).lastrowid)
+                {"payload": json.dumps({"lead_id": lead_id})},
+            ).lastrowid)  # type: ignore[attr-defined]
     return out
