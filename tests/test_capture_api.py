@@ -4,6 +4,7 @@ is stored, what is refused, and that nothing is stored on a refusal."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from capture_helpers import (
@@ -16,6 +17,7 @@ from capture_helpers import (
     post_capture,
     rows,
     scalar,
+    unique_email,
     valid_fields,
 )
 from conftest import restart_redis, stop_redis
@@ -171,3 +173,20 @@ def test_plain_form_post_redirects_back_with_the_result(wordpress, db, form):
                      allow_redirects=False)
     assert r.status_code == 303
     assert r.headers["Location"].startswith(wordpress.wp_url + "/")
+
+
+def test_concurrent_submissions_are_all_stored(wordpress, db, form):
+    """Parallel visitors must not deadlock each other into errors; the same
+    person submitting twice at once still ends up as one person."""
+    distinct = [valid_fields() for _ in range(8)]
+    same_email = unique_email("twice")
+    same = [valid_fields(email=same_email) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(
+            lambda f: post_capture(wordpress, {**form["tokens"], **f}).status_code,
+            distinct + same))
+    assert statuses == [201] * 12
+    for f in distinct:
+        assert lead_by_email(db, f["email"]) is not None
+    assert scalar(db, "SELECT COUNT(*) FROM {t:person_emails} WHERE email = :e",
+                  e=same_email) == 1

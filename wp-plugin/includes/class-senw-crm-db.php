@@ -21,6 +21,11 @@ class SENW_CRM_Db {
 
 	public static function begin() {
 		global $wpdb;
+		// READ COMMITTED takes no gap locks: under REPEATABLE READ, concurrent
+		// lead-form submissions (FOR UPDATE on not-yet-existing emails, then
+		// inserts into that gap) deadlocked each other until every retry failed.
+		// Unique keys still catch a true race, and create() retries on them.
+		$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
 		$wpdb->query( 'START TRANSACTION' );
 	}
 
