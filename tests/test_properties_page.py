@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -21,7 +21,7 @@ def listing(db, wordpress):
                 "ListAgentFullName": "Stale Name", "PrivateRemarks": "Gate code 4471"})
     insert_properties(db, [row])
     u = wordpress.users
-    soon = (datetime.utcnow() + timedelta(days=3)).replace(microsecond=0)
+    soon = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0, tzinfo=None)
     with db.engine.begin() as conn:
         for key, order in (("TPP-P3", 3), ("TPP-P1", 1), ("TPP-P2", 2)):
             conn.execute(text(

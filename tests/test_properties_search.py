@@ -112,7 +112,7 @@ def test_screen_filter_matches_independent_query(seeded, wordpress, case):
     assert sorted(ours(got)) == sorted(ours(expected))
 
 
-@pytest.mark.parametrize("orderby,column", [("price", "ListPrice"), ("dom", "DaysOnMarket"),
+@pytest.mark.parametrize("orderby,column", [("newest", "id"), ("price", "ListPrice"), ("dom", "DaysOnMarket"),
                                             ("modified", "ModificationTimestamp"),
                                             ("beds", "BedroomsTotal"), ("living_area", "LivingArea")])
 @pytest.mark.parametrize("order", ["asc", "desc"])

@@ -20,7 +20,8 @@ class SENW_CRM_Listing_Search {
 	/** Public sort choices: key => array( label, orderby, order ). */
 	public static function sorts() {
 		return array(
-			'newest'     => array( __( 'Newest', 'senw-crm' ), 'modified', 'desc' ),
+			'newest'     => array( __( 'Newest', 'senw-crm' ), 'newest', 'desc' ),
+			'updated'    => array( __( 'Recently updated', 'senw-crm' ), 'modified', 'desc' ),
 			'price_asc'  => array( __( 'Price (low to high)', 'senw-crm' ), 'price', 'asc' ),
 			'price_desc' => array( __( 'Price (high to low)', 'senw-crm' ), 'price', 'desc' ),
 			'beds_desc'  => array( __( 'Most bedrooms', 'senw-crm' ), 'beds', 'desc' ),

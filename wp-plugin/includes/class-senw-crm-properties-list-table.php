@@ -39,7 +39,7 @@ class SENW_CRM_Properties_List_Table extends WP_List_Table {
 				$raw[ $name ] = sanitize_text_field( wp_unslash( $_GET[ $name ] ) );
 			}
 		}
-		$orderby = isset( $_GET['orderby'] ) ? sanitize_key( wp_unslash( $_GET['orderby'] ) ) : 'modified';
+		$orderby = isset( $_GET['orderby'] ) ? sanitize_key( wp_unslash( $_GET['orderby'] ) ) : 'newest';
 		$order   = isset( $_GET['order'] ) ? sanitize_key( wp_unslash( $_GET['order'] ) ) : 'desc';
 		// phpcs:enable
 		$this->raw                        = $raw;

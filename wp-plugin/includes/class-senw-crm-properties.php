@@ -20,8 +20,13 @@ class SENW_CRM_Properties {
 	/** RESO PropertyType display names. */
 	const TYPES = array( 'Business Opportunity', 'Commercial Lease', 'Commercial Sale', 'Farm', 'Land', 'Manufactured In Park', 'Residential', 'Residential Income', 'Residential Lease' );
 
-	/** Sort key => column. Ties are broken by id so pages never overlap. */
+	/**
+	 * Sort key => column. Ties are broken by id so pages never overlap.
+	 * 'newest' (the default) is the order listings reached the CRM: the
+	 * primary key, so it needs no index of its own.
+	 */
 	const SORTS = array(
+		'newest'      => 'id',
 		'price'       => 'ListPrice',
 		'dom'         => 'DaysOnMarket',
 		'modified'    => 'ModificationTimestamp',
@@ -237,12 +242,12 @@ class SENW_CRM_Properties {
 
 	/**
 	 * ORDER BY for a sort key and direction; unknown keys fall back to the
-	 * newest modification first.
+	 * newest listings first.
 	 */
 	public static function order_sql( $orderby, $order ) {
-		$column = isset( self::SORTS[ $orderby ] ) ? self::SORTS[ $orderby ] : 'ModificationTimestamp';
+		$column = isset( self::SORTS[ $orderby ] ) ? self::SORTS[ $orderby ] : 'id';
 		$dir    = 'asc' === strtolower( (string) $order ) ? 'ASC' : 'DESC';
-		return "ORDER BY {$column} {$dir}, id {$dir}";
+		return 'id' === $column ? "ORDER BY id {$dir}" : "ORDER BY {$column} {$dir}, id {$dir}";
 	}
 
 	/**

@@ -287,7 +287,7 @@ class SENW_CRM_REST_Properties_Controller extends WP_REST_Controller {
 			'description' => __( 'Sort by.', 'senw-crm' ),
 			'type'        => 'string',
 			'enum'        => array_keys( SENW_CRM_Properties::SORTS ),
-			'default'     => 'modified',
+			'default'     => 'newest',
 		);
 		$params['order']                        = array(
 			'description' => __( 'Sort direction.', 'senw-crm' ),
