@@ -104,6 +104,13 @@ def test_display_flags_and_private_remarks(seeded, wordpress):
         assert 'data-listing-key="' + key + '"' in listing_page
         assert addr[key] not in listing_page
         assert "lockbox" not in listing_page and "agent-only" not in listing_page
+    # a hidden street address cannot be found by its words on the public site
+    number = addr[hidden_addr[0]].split()[0]
+    found, _ = search_pages(wordpress.wp_url, {"keyword": number})
+    assert hidden_addr[0] not in found
+    shown = keys_where(seeded, f"{PUBLIC} AND InternetAddressDisplayYN = 1 AND UnparsedAddress LIKE :a",
+                       {"a": number + " %"})
+    assert set(ours(shown)) <= set(found)
     for key in not_public[:2] + removed[:2]:
         gone = requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30).text
         assert "This listing is no longer available." in gone

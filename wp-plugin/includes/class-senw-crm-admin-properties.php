@@ -114,49 +114,9 @@ class SENW_CRM_Admin_Properties {
 				'office'      => $office,
 				'leads'       => SENW_CRM_Properties::linked_leads( $listing['ListingKey'], $user_id ),
 				'deals'       => SENW_CRM_Properties::linked_deals( $listing['ListingKey'], $user_id ),
-				'facts'       => self::facts( $listing ),
+				'facts'       => SENW_CRM_Properties::facts( $listing ),
 				'back_url'    => admin_url( 'admin.php?page=' . self::SLUG ),
 			)
-		);
-	}
-
-	/**
-	 * Label => value pairs for the facts table (empty values left out).
-	 *
-	 * @param array $l A properties row.
-	 */
-	public static function facts( array $l ) {
-		$money = static function ( $v ) {
-			return null === $v ? '' : '$' . number_format_i18n( (float) $v );
-		};
-		$facts = array(
-			__( 'Status', 'senw-crm' )             => $l['StandardStatus'] . ( $l['MlsStatus'] && $l['MlsStatus'] !== $l['StandardStatus'] ? ' (' . $l['MlsStatus'] . ')' : '' ),
-			__( 'List price', 'senw-crm' )         => $money( $l['ListPrice'] ),
-			__( 'Original list price', 'senw-crm' ) => $money( $l['OriginalListPrice'] ),
-			__( 'Close price', 'senw-crm' )        => $money( $l['ClosePrice'] ),
-			__( 'Type', 'senw-crm' )               => trim( $l['PropertyType'] . ( $l['PropertySubType'] ? ' / ' . $l['PropertySubType'] : '' ) ),
-			__( 'Bedrooms', 'senw-crm' )           => $l['BedroomsTotal'],
-			__( 'Bathrooms', 'senw-crm' )          => $l['BathroomsTotalInteger'],
-			__( 'Living area', 'senw-crm' )        => null === $l['LivingArea'] ? '' : number_format_i18n( (float) $l['LivingArea'] ),
-			__( 'Lot (acres)', 'senw-crm' )        => $l['LotSizeAcres'],
-			__( 'Year built', 'senw-crm' )         => $l['YearBuilt'],
-			__( 'Stories', 'senw-crm' )            => $l['StoriesTotal'],
-			__( 'Garage spaces', 'senw-crm' )      => $l['GarageSpaces'],
-			__( 'Subdivision', 'senw-crm' )        => $l['SubdivisionName'],
-			__( 'County', 'senw-crm' )             => $l['CountyOrParish'],
-			__( 'Days on market', 'senw-crm' )     => $l['DaysOnMarket'],
-			__( 'On market', 'senw-crm' )          => $l['OnMarketDate'],
-			__( 'HOA fee', 'senw-crm' )            => $money( $l['AssociationFee'] ),
-			__( 'Taxes (annual)', 'senw-crm' )     => $money( $l['TaxAnnualAmount'] ),
-			__( 'MLS number', 'senw-crm' )         => $l['ListingId'],
-			__( 'ListingKey', 'senw-crm' )         => $l['ListingKey'],
-			__( 'Modified', 'senw-crm' )           => $l['ModificationTimestamp'],
-		);
-		return array_filter(
-			$facts,
-			static function ( $v ) {
-				return null !== $v && '' !== (string) $v;
-			}
 		);
 	}
 }

@@ -117,27 +117,6 @@ class SENW_CRM_Listing_Search {
 		if ( ! $listing ) {
 			return self::render( 'listing-not-found', array( 'back_url' => $base ) );
 		}
-		$facts = array(
-			__( 'Status', 'senw-crm' )         => $listing['StandardStatus'],
-			__( 'Price', 'senw-crm' )          => null === $listing['ListPrice'] ? '' : '$' . number_format_i18n( (float) $listing['ListPrice'] ),
-			__( 'Type', 'senw-crm' )           => trim( $listing['PropertyType'] . ( $listing['PropertySubType'] ? ' / ' . $listing['PropertySubType'] : '' ) ),
-			__( 'Bedrooms', 'senw-crm' )       => $listing['BedroomsTotal'],
-			__( 'Bathrooms', 'senw-crm' )      => $listing['BathroomsTotalInteger'],
-			__( 'Living area', 'senw-crm' )    => null === $listing['LivingArea'] ? '' : number_format_i18n( (float) $listing['LivingArea'] ),
-			__( 'Lot (acres)', 'senw-crm' )    => $listing['LotSizeAcres'],
-			__( 'Year built', 'senw-crm' )     => $listing['YearBuilt'],
-			__( 'Garage spaces', 'senw-crm' )  => $listing['GarageSpaces'],
-			__( 'Subdivision', 'senw-crm' )    => $listing['SubdivisionName'],
-			__( 'Days on market', 'senw-crm' ) => $listing['DaysOnMarket'],
-			__( 'MLS number', 'senw-crm' )     => $listing['ListingId'],
-			__( 'Listed by', 'senw-crm' )      => $listing['ListOfficeName'],
-		);
-		$facts = array_filter(
-			$facts,
-			static function ( $v ) {
-				return null !== $v && '' !== (string) $v;
-			}
-		);
 		$form  = SENW_CRM_Lead_Form::shortcode(
 			array(
 				'listing_key' => $listing['ListingKey'],
@@ -151,7 +130,7 @@ class SENW_CRM_Listing_Search {
 				'listing'  => $listing,
 				'address'  => SENW_CRM_Properties::public_address( $listing ),
 				'photos'   => SENW_CRM_Properties::photos( $listing['ListingKey'] ),
-				'facts'    => $facts,
+				'facts'    => SENW_CRM_Properties::facts( $listing ),
 				'form'     => $form,
 				'back_url' => $base,
 			)

@@ -234,6 +234,13 @@ class SENW_CRM_Properties {
 			);
 			$where[] = 'MATCH(UnparsedAddress, PublicRemarks, SubdivisionName, City) AGAINST (%s IN BOOLEAN MODE)';
 			$args[]  = $boolean;
+			if ( $public ) {
+				// A hidden street address must not be findable by its words either.
+				foreach ( explode( ' ', $filters['keyword'] ) as $word ) {
+					$where[] = '(InternetAddressDisplayYN IS NULL OR InternetAddressDisplayYN <> 0 OR UnparsedAddress IS NULL OR UnparsedAddress NOT LIKE %s)';
+					$args[]  = '%' . $wpdb->esc_like( $word ) . '%';
+				}
+			}
 		}
 		$sql = $where ? 'WHERE ' . implode( ' AND ', $where ) : '';
 		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders built above from fixed strings.
@@ -384,7 +391,52 @@ class SENW_CRM_Properties {
 			return $place;
 		}
 		$street = trim( (string) ( $row['UnparsedAddress'] ?? '' ) );
-		return '' === $street ? $place : $street;
+		return trim( $street . ( '' !== $street && '' !== $place ? ', ' : '' ) . $place );
+	}
+
+	/**
+	 * Label => value pairs for a listing's facts, empty values left out. Only
+	 * the columns present in $l are used, so a public row (PUBLIC_COLUMNS)
+	 * yields public facts only.
+	 *
+	 * @param array $l A properties row.
+	 */
+	public static function facts( array $l ) {
+		$get   = static function ( $k ) use ( $l ) {
+			return isset( $l[ $k ] ) ? $l[ $k ] : null;
+		};
+		$money = static function ( $k ) use ( $get ) {
+			return null === $get( $k ) ? null : '$' . number_format_i18n( (float) $get( $k ) );
+		};
+		$facts = array(
+			__( 'Status', 'senw-crm' )              => $get( 'StandardStatus' ) . ( $get( 'MlsStatus' ) && $get( 'MlsStatus' ) !== $get( 'StandardStatus' ) ? ' (' . $get( 'MlsStatus' ) . ')' : '' ),
+			__( 'List price', 'senw-crm' )          => $money( 'ListPrice' ),
+			__( 'Original list price', 'senw-crm' ) => $money( 'OriginalListPrice' ),
+			__( 'Close price', 'senw-crm' )         => $money( 'ClosePrice' ),
+			__( 'Type', 'senw-crm' )                => trim( $get( 'PropertyType' ) . ( $get( 'PropertySubType' ) ? ' / ' . $get( 'PropertySubType' ) : '' ) ),
+			__( 'Bedrooms', 'senw-crm' )            => $get( 'BedroomsTotal' ),
+			__( 'Bathrooms', 'senw-crm' )           => $get( 'BathroomsTotalInteger' ),
+			__( 'Living area (sq ft)', 'senw-crm' ) => null === $get( 'LivingArea' ) ? null : number_format_i18n( (float) $get( 'LivingArea' ) ),
+			__( 'Lot (acres)', 'senw-crm' )         => $get( 'LotSizeAcres' ),
+			__( 'Year built', 'senw-crm' )          => $get( 'YearBuilt' ),
+			__( 'Stories', 'senw-crm' )             => $get( 'StoriesTotal' ),
+			__( 'Garage spaces', 'senw-crm' )       => $get( 'GarageSpaces' ),
+			__( 'Subdivision', 'senw-crm' )         => $get( 'SubdivisionName' ),
+			__( 'County', 'senw-crm' )              => $get( 'CountyOrParish' ),
+			__( 'Days on market', 'senw-crm' )      => $get( 'DaysOnMarket' ),
+			__( 'On market', 'senw-crm' )           => $get( 'OnMarketDate' ),
+			__( 'HOA fee', 'senw-crm' )             => $money( 'AssociationFee' ),
+			__( 'Taxes (annual)', 'senw-crm' )      => $money( 'TaxAnnualAmount' ),
+			__( 'MLS number', 'senw-crm' )          => $get( 'ListingId' ),
+			__( 'Listing office', 'senw-crm' )      => $get( 'ListOfficeName' ),
+			__( 'Modified', 'senw-crm' )            => $get( 'ModificationTimestamp' ),
+		);
+		return array_filter(
+			$facts,
+			static function ( $v ) {
+				return null !== $v && '' !== (string) $v;
+			}
+		);
 	}
 
 	/**
