@@ -5,7 +5,15 @@ form works without JavaScript."""
 from __future__ import annotations
 
 import pytest
-from capture_helpers import crm_counts, lead_by_email, rows, unique_email, unique_phone, wait_until
+from capture_helpers import (
+    crm_counts,
+    lead_by_email,
+    rows,
+    scalar,
+    unique_email,
+    unique_phone,
+    wait_until,
+)
 from conftest import login
 
 pytestmark = pytest.mark.browser
@@ -52,6 +60,17 @@ def test_visitor_lead_reaches_the_assigned_agent_only(crm, agents, db, page, bro
     row = leads_screen(page, email)
     assert row.count() == 1
     assert "Quinn Buyer" in row.first.locator("a.row-title").inner_text()
+
+    # The agent's SMS shows on the lead's timeline with its delivery status.
+    wait_until(lambda: scalar(db, "SELECT COUNT(*) FROM {t:messages} WHERE lead_id = :i AND "
+                                  "channel = 'sms' AND status <> 'queued' AND status <> 'sending'",
+                              i=lead["id"]), 60, "the agent's SMS")
+    row.first.locator("a.row-title").click()
+    sms = page.locator(".senw-entry-message.senw-kind-sms")
+    sms.first.wait_for()
+    status = scalar(db, "SELECT status FROM {t:messages} WHERE lead_id = :i AND channel = 'sms'",
+                    i=lead["id"])
+    assert sms.first.locator(".senw-delivery").inner_text() == status
 
     ctx = browser.new_context(base_url=crm.wp_url)
     try:

@@ -190,3 +190,23 @@ def test_concurrent_submissions_are_all_stored(wordpress, db, form):
         assert lead_by_email(db, f["email"]) is not None
     assert scalar(db, "SELECT COUNT(*) FROM {t:person_emails} WHERE email = :e",
                   e=same_email) == 1
+
+
+def test_block_and_listing_form_create_a_lead_linked_to_the_listing(wordpress, db):
+    """The dynamic block renders the shortcode's form; a listing_key makes the
+    lead a listing inquiry, with the consent text shown for that form."""
+    out = wordpress.wp_eval(
+        "echo do_blocks( '<!-- wp:senw-crm/lead-form "
+        "{\"listingKey\":\"LK-42\",\"title\":\"Ask about this home\"} /-->' );")
+    assert "Ask about this home" in out
+    assert 'name="listing_key" value="LK-42"' in out
+    tokens = form_tokens(out)
+    assert tokens["source"] == "listing_inquiry"
+    fields = valid_fields()
+    r = post_capture(wordpress, {**tokens, **fields, "listing_key": "LK-42"})
+    assert r.status_code == 201, r.text
+    lead = lead_by_email(db, fields["email"])
+    assert (lead["listing_key"], lead["source"]) == ("LK-42", "listing_inquiry")
+    texts = {c["consent_text"] for c in rows(db, "SELECT consent_text FROM {t:consents} "
+                                                 "WHERE lead_id = :i", i=lead["id"])}
+    assert texts == {consent_text_shown(out)}
