@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,9 +35,20 @@ PROPERTY_COLUMNS = [*PROPERTY.columns, "extra", "feed_id", "searchable", "remove
 MEDIA_COLUMNS = [*mapping.MEDIA.columns, "feed_id"]
 MAX_CHAIN_RESTARTS = 5
 
-# Called after each committed page with (resource, pages done so far in this run);
-# tests use it to stop a run mid-load as a crash would.
+# Called after each committed page with (resource, pages committed so far in
+# this run); tests use it to stop a run mid-load as a crash would.
 PageHook = Callable[[str, int], None]
+
+
+@dataclass
+class Prepared:
+    """A page mapped to rows, ready to be written."""
+
+    rows: list[dict[str, Any]]
+    bad: list[Quarantined]
+    # key-set position of the page's last record that has one
+    last: tuple[datetime, str] | None
+    count: int
 
 
 @dataclass
@@ -132,23 +143,25 @@ class Replicator:
         restarts = 0
         page = self.client.query(rmap.resource, self._params(rmap, cp.load_since, cursor, True))
         total = page.count if rmap is PROPERTY else None
-        # the next page is fetched while this one is stored (the feed's time and
-        # ours overlap); nothing is committed out of order
+        # Three stages overlap: the next page is fetched while this one is mapped
+        # while the one before is written. Writes stay in page order, one at a
+        # time, each page with its checkpoint in one transaction.
         prefetch = self.settings.media != "resource"
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-prefetch") as pool:
+        pending: Future[Counts] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-prefetch") as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-writer") as writer:
             while True:
                 ahead = pool.submit(self.client.follow, page.next_link) \
                     if prefetch and page.next_link else None
                 progressed = False
                 if page.records:
-                    last, page_counts = self._store_page(rmap, page, cp, total)
+                    prepared = self._prepare(rmap, page)
+                    if pending is not None:
+                        counts.add(pending.result())
+                    pending = writer.submit(self._commit, rmap, prepared, cp, total)
                     total = None
-                    counts.add(page_counts)
-                    if last is not None and last != cursor:
-                        cursor, progressed = last, True
-                self.pages += 1
-                if self.on_page is not None:
-                    self.on_page(rmap.resource, self.pages)
+                    if prepared.last is not None and prepared.last != cursor:
+                        cursor, progressed = prepared.last, True
                 if page.next_link:
                     try:
                         page = ahead.result() if ahead else self.client.follow(page.next_link)
@@ -172,6 +185,8 @@ class Replicator:
                 chain_start, skip = cursor, 0
                 page = self.client.query(rmap.resource,
                                          self._params(rmap, cp.load_since, cursor, False))
+            if pending is not None:
+                counts.add(pending.result())
         with db.engine.begin() as conn:
             cp = store.read_checkpoint(conn, db, feed, rmap.resource)
             if cursor is not None and (cp.high_water_ts is None
@@ -182,7 +197,11 @@ class Replicator:
         return counts
 
     def _store_page(self, rmap: mapping.ResourceMap, page: Page, cp: Checkpoint | None,
-                    total: int | None) -> tuple[tuple[datetime, str] | None, Counts]:
+                    total: int | None) -> Counts:
+        return self._commit(rmap, self._prepare(rmap, page), cp, total)
+
+    def _prepare(self, rmap: mapping.ResourceMap, page: Page) -> Prepared:
+        """Map a page's records to rows (no database work)."""
         rows: dict[str, dict[str, Any]] = {}
         bad: list[Quarantined] = []
         last: tuple[datetime, str] | None = None
@@ -210,19 +229,26 @@ class Replicator:
             rows[row[rmap.key]] = row
         if rmap is PROPERTY and self.settings.media == "resource":
             self._fetch_media(list(rows.values()))
+        return Prepared(list(rows.values()), bad, last, len(page.records))
+
+    def _commit(self, rmap: mapping.ResourceMap, prepared: Prepared, cp: Checkpoint | None,
+                total: int | None) -> Counts:
+        """Store a prepared page, its quarantine, progress and checkpoint in one
+        transaction; then report progress and call the page hook."""
         db = self.db
+        bad, last = list(prepared.bad), prepared.last
         with db.engine.begin() as conn:
             if rmap is PROPERTY:
-                counts, refused = self._store_listings(conn, list(rows.values()), bad)
+                counts, refused = self._store_listings(conn, prepared.rows, bad)
             else:
                 counts, refused = store.upsert_resource_rows(conn, db, rmap,
                                                              self.settings.feed_id,
-                                                             list(rows.values()))
+                                                             prepared.rows)
             bad.extend(refused)
             bad = self._first_sight(bad)
             counts.quarantined += len(bad)
             if rmap is PROPERTY:
-                counts.done += len(page.records)
+                counts.done += prepared.count
             else:
                 # run counts are of listings; other resources only add quarantine
                 counts.added = counts.updated = 0
@@ -235,7 +261,10 @@ class Replicator:
         self.totals.add(counts)
         if self.progress is not None:
             self.progress(self.totals.done, total)
-        return last, counts
+        self.pages += 1
+        if self.on_page is not None:
+            self.on_page(rmap.resource, self.pages)
+        return counts
 
     def _first_sight(self, bad: list[Quarantined]) -> list[Quarantined]:
         """Quarantine a record once per run even when a restarted page chain
@@ -317,9 +346,12 @@ class Replicator:
         refused = store.bulk_upsert(conn, self._property_sql, write, "Property", "ListingKey")
         if media_for:
             refused_keys = {q.record_key for q in refused}
-            stmt = db.sql("DELETE FROM {t:mls_media} WHERE ResourceRecordKey IN :keys"
-                          ).bindparams(bindparam("keys", expanding=True))
-            conn.execute(stmt, {"keys": media_for})
+            # photos replaced: the old set goes (new listings have none to remove)
+            stale = [k for k in media_for if k in found]
+            if stale:
+                stmt = db.sql("DELETE FROM {t:mls_media} WHERE ResourceRecordKey IN :keys"
+                              ).bindparams(bindparam("keys", expanding=True))
+                conn.execute(stmt, {"keys": stale})
             media_rows = [m for m in media_rows if m["ResourceRecordKey"] not in refused_keys]
             refused += store.bulk_upsert(conn, self._media_sql, media_rows, "Media", "MediaKey")
         return counts, refused
@@ -374,8 +406,7 @@ class Replicator:
                 if self.settings.media == "expand":
                     params["$expand"] = "Media"
                 page = self.client.query("Property", params)
-                _, page_counts = self._store_page(PROPERTY, page, None, None)
-                counts.add(page_counts)
+                counts.add(self._store_page(PROPERTY, page, None, None))
         self.totals.removed += counts.removed
         return counts
 
