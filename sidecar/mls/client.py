@@ -127,6 +127,7 @@ class RESOClient:
             headers = dict(kwargs.pop("headers", {}) or {})
             if authorized:
                 headers.update(self._auth_header())
+            resp: requests.Response | None
             try:
                 self.requests_made += 1
                 resp = self.http.request(method, url, headers=headers,
@@ -135,7 +136,7 @@ class RESOClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 resp = None
                 problem = type(exc).__name__
-            else:
+            if resp is not None:
                 problem = str(resp.status_code)
                 if resp.status_code == 401 and authorized and s.token_url and not renewed:
                     # token revoked or expired early: get a new one, once

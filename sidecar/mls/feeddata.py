@@ -84,7 +84,7 @@ class FeedData:
         self.injected: dict[str, dict[str, Any]] = {}
         self.entries: list[tuple[str, str]] = sorted(
             (self.base_ts(i), self.key(i)) for i in range(count))
-        self._keys_sorted: list[str] | None = None
+        self._keys_sorted: list[tuple[str, str]] | None = None
         self._clock = 0
 
     # -- generation --------------------------------------------------------------
@@ -361,9 +361,9 @@ class FeedData:
 
     def keys_sorted(self) -> list[tuple[str, str]]:
         if self._keys_sorted is None:
-            self._keys_sorted = sorted(  # type: ignore[assignment]
-                ((self._listing_key(k) or "", k) for _, k in self.entries))
-        return self._keys_sorted  # type: ignore[return-value]
+            self._keys_sorted = sorted(
+                (self._listing_key(k) or "", k) for _, k in self.entries)
+        return self._keys_sorted
 
     def _listing_key(self, k: str) -> str | None:
         if k.startswith("~inj"):

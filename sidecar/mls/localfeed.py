@@ -72,7 +72,7 @@ class LocalFeed:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> LocalFeed:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
@@ -300,8 +300,8 @@ class _Handler(BaseHTTPRequestHandler):
             keep = {k: v for k, v in params.items() if k not in ("$skip", "$skiptoken", "$count")}
             keep["$skiptoken"] = encode_token(nxt)
             out["@odata.nextLink"] = f"{self.feed.url}/odata/{resource}?{urlencode(keep)}"
-        headers = {"Preference-Applied": f"odata.maxpagesize={prefer}"} if prefer else None
-        self._send(200, out, headers=headers)
+        applied = {"Preference-Applied": f"odata.maxpagesize={prefer}"} if prefer else None
+        self._send(200, out, headers=applied)
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path.rstrip("/")

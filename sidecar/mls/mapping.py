@@ -217,7 +217,7 @@ class ResourceMap:
         return list(self.fields)
 
     def __post_init__(self) -> None:
-        plan = []
+        plan: list[tuple[str, str, Any, Any, Converter]] = []
         for name, conv in self.fields.items():
             if isinstance(conv, Lookup):
                 plan.append((name, "l", conv.exact, 0, conv))
