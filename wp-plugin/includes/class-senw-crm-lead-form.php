@@ -173,17 +173,18 @@ class SENW_CRM_Lead_Form {
 
 	/**
 	 * Keeps a failed plain submission's errors and values for the page it
-	 * returns to (ten minutes, read once), and returns the handle for the URL.
+	 * returns to (two minutes, read once: it holds what the visitor typed),
+	 * and returns the handle for the URL.
 	 */
 	public static function keep_result( array $errors, array $values ) {
 		$handle = strtolower( wp_generate_password( 20, false, false ) );
 		set_transient(
-			'senw_lead_form_' . $handle,
+			'senw_crm_form_' . $handle,
 			array(
 				'errors' => $errors,
 				'values' => $values,
 			),
-			10 * MINUTE_IN_SECONDS
+			2 * MINUTE_IN_SECONDS
 		);
 		return $handle;
 	}
@@ -197,7 +198,7 @@ class SENW_CRM_Lead_Form {
 				'values' => array(),
 			);
 		}
-		$kept = get_transient( 'senw_lead_form_' . $handle );
+		$kept = get_transient( 'senw_crm_form_' . $handle );
 		if ( ! is_array( $kept ) ) {
 			return array(
 				'state'  => '',
@@ -205,7 +206,7 @@ class SENW_CRM_Lead_Form {
 				'values' => array(),
 			);
 		}
-		delete_transient( 'senw_lead_form_' . $handle );
+		delete_transient( 'senw_crm_form_' . $handle );
 		return array(
 			'state'  => 'error',
 			'errors' => isset( $kept['errors'] ) ? (array) $kept['errors'] : array(),
