@@ -221,6 +221,16 @@ def test_leads_list_search_filters_sorting_and_pagination(wordpress, page):
     page.wait_for_url(re.compile(r".*order=desc.*"))
     assert page.locator("#the-list a.row-title").first.inner_text() == f"Wwlex {tag}"
 
+    # Screen Options: leads per page, kept for the user.
+    page.goto(f"/wp-admin/admin.php?page=senw-crm&s={tag}")
+    page.click("#show-settings-link")
+    page.fill("#senw_crm_leads_per_page", "5")
+    page.click("#screen-options-apply")
+    page.wait_for_load_state()
+    page.goto(f"/wp-admin/admin.php?page=senw-crm&s={tag}")
+    assert page.locator("#the-list tr").count() == 5
+    assert page.locator(".tablenav.top .total-pages").first.inner_text() == "5"
+
     page.goto(f"/wp-admin/admin.php?page=senw-crm&s={tag}")
     page.select_option("#senw-filter-status", "qualified")
     page.select_option("#senw-filter-temperature", "hot")
