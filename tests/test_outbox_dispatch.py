@@ -259,3 +259,25 @@ def test_a_person_lists_fixes_and_releases_a_parked_row(odb, rq_redis, stack):
     assert out.returncode == 0 and "dispatched=1" in out.stdout
     assert queued_ids(rq_redis, "high") == [job_id(row)]
     assert outbox_state(odb)[row]["dispatched_at"] is not None
+
+
+def test_scheduler_plans_the_sweep_and_every_registered_periodic_job(odb, rq_redis, stack):
+    from datetime import timedelta
+
+    from sidecar.jobs.registry import PERIODIC, register_periodic
+    from sidecar.scheduler import SchedulerLock, build_scheduler
+
+    register_periodic("test.config_interval", "sidecar.jobs.outbox.ping", "low",
+                      lambda cfg: {"minutes": cfg.mls_sync_minutes}, job_kwargs={"token": "x"})
+    try:
+        cfg = load_config(stack.env(), outbox_sweep_seconds=3, mls_sync_minutes=7)
+        sched = build_scheduler(cfg, odb, rq_redis, SchedulerLock(odb), lambda: None)
+        jobs = {j.id: j for j in sched.get_jobs()}
+        assert set(jobs) == {"outbox.sweep", "scheduler.lock", *PERIODIC}
+        assert jobs["outbox.sweep"].trigger.interval == timedelta(seconds=3)
+        assert jobs["test.config_interval"].trigger.interval == timedelta(minutes=7)
+        assert jobs["security.purge_nonces"].args[1].queue == "low"
+    finally:
+        del PERIODIC["test.config_interval"]
+    with pytest.raises(ValueError, match="unknown queue"):
+        register_periodic("bad", "sidecar.jobs.outbox.ping", "urgent", {"minutes": 1})
