@@ -106,3 +106,11 @@ def test_unknown_listing_page(listing, wordpress):
         wordpress.wp_url + "/wp-admin/admin.php",
         params={"page": "senw-crm-properties", "listing": "NOPE-1"}, timeout=30)
     assert page.status_code == 200 and "Property not found" in page.text
+
+
+def test_public_listing_page_shows_photos_and_open_house_not_private_remarks(listing, wordpress):
+    import requests
+    page = requests.get(wordpress.wp_url + "/listings/", params={"listing": KEY}, timeout=30).text
+    assert re.findall(r'<img [^>]*src="https://photos\.example\.com/tpp/(\d)\.jpg"', page) == ["1", "2", "3"]
+    assert 'class="senw-listing-open-houses"' in page
+    assert "Gate code 4471" not in page

@@ -130,6 +130,7 @@ class SENW_CRM_Listing_Search {
 				'listing'  => $listing,
 				'address'  => SENW_CRM_Properties::public_address( $listing ),
 				'photos'   => SENW_CRM_Properties::photos( $listing['ListingKey'] ),
+				'open'     => SENW_CRM_Properties::open_houses( $listing['ListingKey'] ),
 				'facts'    => SENW_CRM_Properties::facts( $listing ),
 				'form'     => $form,
 				'back_url' => $base,

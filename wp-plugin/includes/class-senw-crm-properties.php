@@ -429,7 +429,7 @@ class SENW_CRM_Properties {
 			__( 'Taxes (annual)', 'senw-crm' )      => $money( 'TaxAnnualAmount' ),
 			__( 'MLS number', 'senw-crm' )          => $get( 'ListingId' ),
 			__( 'Listing office', 'senw-crm' )      => $get( 'ListOfficeName' ),
-			__( 'Modified', 'senw-crm' )            => $get( 'ModificationTimestamp' ),
+			__( 'Modified', 'senw-crm' )            => self::local_time( $get( 'ModificationTimestamp' ) ),
 		);
 		return array_filter(
 			$facts,
@@ -437,6 +437,24 @@ class SENW_CRM_Properties {
 				return null !== $v && '' !== (string) $v;
 			}
 		);
+	}
+
+	/**
+	 * A UTC DATETIME from the feed in the site's time zone and date format
+	 * ('' for empty).
+	 *
+	 * @param string|null $utc  'Y-m-d H:i:s[.v]' in UTC.
+	 * @param string      $format PHP date format; the site's date and time formats by default.
+	 */
+	public static function local_time( $utc, $format = '' ) {
+		if ( empty( $utc ) ) {
+			return '';
+		}
+		$ts = strtotime( substr( (string) $utc, 0, 19 ) . ' UTC' );
+		if ( false === $ts ) {
+			return '';
+		}
+		return wp_date( '' !== $format ? $format : get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), $ts );
 	}
 
 	/**

@@ -135,7 +135,7 @@ defined( 'ABSPATH' ) || exit;
 				<?php endif; ?>
 				<?php foreach ( $open_houses as $oh ) : ?>
 					<li>
-						<?php echo esc_html( trim( $oh['OpenHouseStartTime'] . ' – ' . substr( (string) $oh['OpenHouseEndTime'], 11, 5 ), ' –' ) ); ?>
+						<?php echo esc_html( trim( SENW_CRM_Properties::local_time( $oh['OpenHouseStartTime'] ) . ' – ' . SENW_CRM_Properties::local_time( $oh['OpenHouseEndTime'], get_option( 'time_format' ) ), ' –' ) ); ?>
 						<?php if ( $oh['OpenHouseStatus'] && 'Active' !== $oh['OpenHouseStatus'] ) : ?>
 							<em>(<?php echo esc_html( $oh['OpenHouseStatus'] ); ?>)</em>
 						<?php endif; ?>

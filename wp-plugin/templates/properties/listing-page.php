@@ -6,6 +6,7 @@
  * @var string  $address  The address the MLS allows us to show.
  * @var array[] $photos   Media rows in Order.
  * @var array   $facts    Label => value.
+ * @var array[] $open     Upcoming open houses.
  * @var string  $form     The lead form's HTML (SENW_CRM_Lead_Form, escaped there).
  * @var string  $back_url The search.
  */
@@ -35,6 +36,19 @@ defined( 'ABSPATH' ) || exit;
 	<?php endif; ?>
 	<?php if ( $listing['VirtualTourURLUnbranded'] ) : ?>
 		<p><a href="<?php echo esc_url( $listing['VirtualTourURLUnbranded'] ); ?>" rel="nofollow noopener" target="_blank"><?php esc_html_e( 'Virtual tour', 'senw-crm' ); ?></a></p>
+	<?php endif; ?>
+	<?php if ( $open ) : ?>
+		<h3><?php esc_html_e( 'Open houses', 'senw-crm' ); ?></h3>
+		<ul class="senw-listing-open-houses">
+			<?php foreach ( $open as $senw_oh ) : ?>
+				<?php
+				if ( 'Canceled' === $senw_oh['OpenHouseStatus'] ) {
+					continue;
+				}
+				?>
+				<li><?php echo esc_html( trim( SENW_CRM_Properties::local_time( $senw_oh['OpenHouseStartTime'] ) . ' – ' . SENW_CRM_Properties::local_time( $senw_oh['OpenHouseEndTime'], get_option( 'time_format' ) ), ' –' ) ); ?></li>
+			<?php endforeach; ?>
+		</ul>
 	<?php endif; ?>
 	<section class="senw-listing-inquiry">
 		<?php echo $form; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- markup from SENW_CRM_Lead_Form, escaped where it is built. ?>
