@@ -4,7 +4,11 @@ feed, tokens, reconcile, the per-feed lock, and feed settings."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -159,6 +163,43 @@ def test_a_crash_mid_load_resumes_without_duplicates_or_gaps(db, make_feed):
     assert stored[early]["ListPrice"] == Decimal("111111.00")
     # the resumed run started after the last stored page: 120 + the changed one
     assert feed.stats["records"]["Property"] - served_before == 121
+
+
+def test_a_killed_sync_process_is_resumed_by_the_next_run(db, make_feed):
+    feed, settings = make_feed(300, settings={"page_size": 20}, page_delay=0.1)
+    env = dict(os.environ)
+    env["SENW_MLS_FEEDS"] = json.dumps({settings.feed_id: {
+        "base_url": settings.base_url, "token_url": settings.token_url,
+        "client_id": settings.client_id, "client_secret": settings.client_secret,
+        "page_size": 20, "requests_per_second": 1000}})
+    proc = subprocess.Popen([sys.executable, "-m", "sidecar.cli", "mls", "full-load", "--feed",
+                             settings.feed_id, "--no-progress"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and scalar(
+                db, "SELECT COALESCE(MAX(progress_done), 0) FROM {t:mls_sync_runs}"
+                    " WHERE feed_id = :f", f=settings.feed_id) < 60:
+            time.sleep(0.02)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    killed_run = scalar(db, "SELECT MAX(id) FROM {t:mls_sync_runs} WHERE feed_id = :f",
+                        f=settings.feed_id)
+    assert run_row(db, killed_run)["status"] == "running"  # nobody was left to say otherwise
+    before = len(rows(db, settings.feed_id, "ListingKey"))
+    assert 60 <= before < 300
+    old_tokens = set(feed.stats["listings_by_token"])
+    result = run_sync(db, settings, "incremental")  # the lock died with the process
+    assert result.status == "succeeded"
+    assert set(rows(db, settings.feed_id, "ListingKey")) == set(feed.data.live_keys())
+    assert result.added == 300 - before
+    # resumed after the last committed page: every remaining listing once, nothing again
+    served_after = sum(n for token, n in feed.stats["listings_by_token"].items()
+                       if token not in old_tokens)
+    assert served_after == 300 - before
+    killed = run_row(db, killed_run)
+    assert killed["status"] == "failed" and "interrupted" in killed["error_message"]
 
 
 def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_feed):

@@ -50,7 +50,7 @@ class LocalFeed:
     def __init__(self, count: int = 300, seed: int = 7, host: str = "127.0.0.1", port: int = 0,
                  require_auth: bool = True, token_ttl: int = 3600, max_page_size: int = 1000,
                  default_page_size: int = 100, next_links: bool = True,
-                 lookup_style: str = "mixed"):
+                 lookup_style: str = "mixed", page_delay: float = 0.0):
         self.server = ThreadingHTTPServer((host, port), _Handler)
         self.server.daemon_threads = True
         self.server.feed = self  # type: ignore[attr-defined]
@@ -61,12 +61,16 @@ class LocalFeed:
         self.max_page_size = max_page_size
         self.default_page_size = default_page_size
         self.next_links = next_links
+        # a slow server: seconds spent on each Property page
+        self.page_delay = page_delay
         self.tokens: dict[str, float] = {}
         self.faults: deque[dict[str, Any]] = deque()
         self.expire_next_links = 0
         self.lock = threading.Lock()
+        # records: served per resource; listings_by_token: Property records
+        # served per access token (which client got what)
         self.stats: dict[str, Any] = {"tokens_issued": 0, "requests": {}, "records": {},
-                                      "queries": []}
+                                      "listings_by_token": {}, "queries": []}
         self._thread: threading.Thread | None = None
 
     @property
@@ -106,6 +110,8 @@ class LocalFeed:
               ) -> dict[str, Any]:
         if resource not in KEY_FIELDS:
             raise LookupError(resource)
+        if resource == "Property" and self.page_delay:
+            time.sleep(self.page_delay)
         top = int(params["$top"]) if params.get("$top") else (prefer or self.default_page_size)
         top = max(1, min(top, self.max_page_size))
         with self.lock:
@@ -294,6 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(404, "NotFound", f"no resource {resource!r}")
         except (QueryError, ValueError) as exc:
             return self._error(400, "BadRequest", str(exc))
+        if resource == "Property":
+            token = (self.headers.get("Authorization") or "")[7:]
+            self.feed.count("listings_by_token", token, len(body["value"]))
         nxt = body.pop("next", None)
         out = {"@odata.context": f"{self.feed.url}/odata/$metadata#{resource}", **body}
         if nxt is not None and self.feed.next_links:

@@ -453,6 +453,7 @@ def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
     rep.run_id = run_id
     try:
         with store.feed_lock(db, settings.feed_id):
+            store.close_interrupted_runs(db, settings.feed_id, run_id)
             if mode == "reconcile":
                 rep.reconcile()
             else:

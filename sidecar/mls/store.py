@@ -232,6 +232,18 @@ def start_run(db: Database, feed_id: str, kind: str, requested_by: int | None,
         return int(result.lastrowid)  # type: ignore[attr-defined]
 
 
+def close_interrupted_runs(db: Database, feed_id: str, current: int) -> None:
+    """Runs of the feed still marked running while we hold its lock died with
+    their process (the lock went with their connection): say so."""
+    with db.engine.begin() as conn:
+        conn.execute(db.sql(
+            "UPDATE {t:mls_sync_runs} SET status = 'failed', finished_at = UTC_TIMESTAMP(3),"
+            " phase = '', errors = errors + 1,"
+            " error_message = 'interrupted: the process running it stopped'"
+            " WHERE feed_id = :f AND status = 'running' AND id <> :id"),
+            {"f": feed_id, "id": current})
+
+
 def add_progress(conn: Connection, db: Database, run_id: int, counts: Counts,
                  phase: str, total: int | None = None) -> None:
     conn.execute(db.sql(
