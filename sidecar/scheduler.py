@@ -12,7 +12,9 @@ Two kinds of work, both only moving things into Redis:
 Only one scheduler works at a time: it holds a MariaDB named lock (GET_LOCK)
 on a dedicated connection. The database, not Redis, so the lock holds while
 Redis is down; the server frees it when the holder's connection dies, and a
-second scheduler stands by, taking over within LOCK_RETRY_SECONDS.
+second scheduler stands by, taking over within LOCK_RETRY_SECONDS. A scheduler
+whose connection dies (database restart) notices within LOCK_CHECK_SECONDS,
+stops scheduling and stands by to take the lock again.
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from .outbox import FAILURE_TTL, dispatch_pending, redis_for
 log = logging.getLogger("sidecar.scheduler")
 
 LOCK_RETRY_SECONDS = 2.0
-LOCK_CHECK_SECONDS = 15.0
+LOCK_CHECK_SECONDS = 5.0
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
@@ -79,6 +81,8 @@ class SchedulerLock:
         if self.conn is not None:
             try:
                 self.conn.execute(text("SELECT RELEASE_LOCK(:n)"), {"n": self.name})
+            except Exception:  # noqa: BLE001, S110 - a dead connection holds nothing
+                pass
             finally:
                 self.conn.close()
                 self.conn = None
@@ -135,7 +139,7 @@ def build_scheduler(cfg: Config, db: Database, redis: Redis, lock: SchedulerLock
 
     def check_lock() -> None:
         if not lock.held():
-            log.error("lost the scheduler lock (database connection gone); stopping")
+            log.error("lost the scheduler lock (database connection gone); standing by")
             on_lost_lock()
 
     sched.add_job(check_lock, "interval", seconds=LOCK_CHECK_SECONDS, id="scheduler.lock")
@@ -157,7 +161,7 @@ def run_scheduler() -> int:
     db.check_schema()
     redis = redis_for(cfg.redis_url)
     stop = threading.Event()
-    state: dict[str, Any] = {"sched": None, "code": 0}
+    state: dict[str, Any] = {"sched": None}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
@@ -168,20 +172,34 @@ def run_scheduler() -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     lock = SchedulerLock(db)
-    if not lock.acquire():
-        log.info("another scheduler holds the lock; standing by")
-        while not lock.acquire():
-            if stop.wait(LOCK_RETRY_SECONDS):
-                return 0
-    log.info("scheduler lock taken; outbox sweep every %ss, periodic jobs: %s",
-             cfg.outbox_sweep_seconds, ", ".join(PERIODIC) or "none")
+    while _wait_for_lock(lock, stop):
+        log.info("scheduler lock taken; outbox sweep every %ss, periodic jobs: %s",
+                 cfg.outbox_sweep_seconds, ", ".join(PERIODIC) or "none")
 
-    def lost_lock() -> None:
-        state["code"] = 1
-        state["sched"].shutdown(wait=False)
+        def lost_lock() -> None:
+            state["sched"].shutdown(wait=False)
 
-    state["sched"] = build_scheduler(cfg, db, redis, lock, lost_lock)
-    if not stop.is_set():
-        state["sched"].start()
-    lock.release()
-    return int(state["code"])
+        state["sched"] = build_scheduler(cfg, db, redis, lock, lost_lock)
+        if not stop.is_set():
+            state["sched"].start()
+        state["sched"] = None
+        lock.release()
+        # Lost the lock (database connection gone): stand by and take it again.
+    return 0
+
+
+def _wait_for_lock(lock: SchedulerLock, stop: threading.Event) -> bool:
+    """Block until this process holds the lock (True) or is asked to stop (False)."""
+    announced = False
+    while not stop.is_set():
+        try:
+            if lock.acquire():
+                return True
+            if not announced:
+                log.info("another scheduler holds the lock; standing by")
+                announced = True
+        except Exception as exc:  # noqa: BLE001 - database unreachable: keep trying
+            log.error("cannot reach the database for the scheduler lock (%s)",
+                      type(exc).__name__)
+        stop.wait(LOCK_RETRY_SECONDS)
+    return False

@@ -102,6 +102,24 @@ def test_scheduler_sweeps_the_outbox_and_a_second_one_stands_by(stack, db, worke
                    "the second scheduler to take over", 15)
         row2 = insert_ping(db, uuid.uuid4().hex)
         wait_until(lambda: _dispatched(db, row2), "the second scheduler's sweep")
+
+        # Its database connection dies (e.g. a MariaDB restart): it notices,
+        # stands by, takes the lock again and goes on sweeping.
+        lock_name = SchedulerLock(db).name
+        root = stack.root_connection()
+        try:
+            with root.cursor() as cur:
+                cur.execute("SELECT IS_USED_LOCK(%s)", (lock_name,))
+                holder = cur.fetchone()[0]
+                cur.execute(f"KILL CONNECTION {int(holder)}")
+        finally:
+            root.close()
+        wait_until(lambda: "lost the scheduler lock" in _log(stack, "scheduler2"),
+                   "the scheduler to notice the lost lock", 15)
+        wait_until(lambda: _log(stack, "scheduler2").count("scheduler lock taken") == 2,
+                   "the scheduler to take the lock again", 15)
+        row3 = insert_ping(db, uuid.uuid4().hex)
+        wait_until(lambda: _dispatched(db, row3), "the sweep after taking the lock again")
     finally:
         stack.stop("scheduler")
         stack.stop("scheduler2")
