@@ -14,7 +14,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from sqlalchemy import bindparam, text
-from test_properties_seed import CITIES, insert_properties, keys_where, make_rows, row_keys
+from test_properties_seed import (
+    CITIES,
+    admin_session,
+    insert_properties,
+    keys_where,
+    make_rows,
+    row_keys,
+)
 
 PREFIX = "TLP"
 PUBLIC = ("searchable = 1 AND (InternetEntireListingDisplayYN IS NULL"
@@ -138,6 +145,14 @@ def test_listing_text_is_escaped(seeded, wordpress, page):
     assert XSS_ADDRESS in page.locator(".senw-listing-address").inner_text()
     assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
+    # the agents' screens escape it too
+    agent = admin_session(wordpress, "agent1")
+    for params in ({"page": "senw-crm-properties", "city": "Xssville"},
+                   {"page": "senw-crm-properties", "listing": XSS_KEY}):
+        body = agent.get(wordpress.wp_url + "/wp-admin/admin.php", params=params, timeout=30).text
+        assert XSS_KEY in body
+        assert '<img src=x onerror' not in body and "<script>alert('remarks')" not in body
+        assert "&lt;img src=x onerror=" in body
 
 
 def test_listing_page_form_creates_linked_lead_and_event(seeded, db, wordpress, page):
