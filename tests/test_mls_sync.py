@@ -18,7 +18,7 @@ import pytest
 
 from sidecar.config import ConfigError
 from sidecar.db import Database
-from sidecar.mls.client import RESOClient
+from sidecar.mls.client import RESOClient, TokenBucket
 from sidecar.mls.feeds import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, build_settings, load_feeds
 from sidecar.mls.localfeed import LocalFeed
 from sidecar.mls.mapping import STANDARD_STATUS, member_name, unmapped_fields
@@ -214,10 +214,13 @@ def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_f
                       "ModificationTimestamp": "2025-01-06T09:40:00.000Z"})
     feed.data.inject({"ListingKey": "BADTIME001", "StandardStatus": "Active",
                       "ModificationTimestamp": "yesterday"})
-    feed.add_faults({"status": 429, "retry_after": 1}, {"status": 503}, {"status": 500})
+    feed.add_faults({"status": 429, "retry_after": 7}, {"status": 503}, {"status": 500})
     feed.expire_next_links = 1
-    result = run_sync(db, settings, "full")
+    waits: list[float] = []
+    result = run_sync(db, settings, "full", client=RESOClient(settings, sleep=waits.append))
     assert result.status == "succeeded"
+    # Retry-After honoured, then exponential backoff on the 5xx answers
+    assert waits == [7.0, 0.02, 0.04]
     stored = rows(db, settings.feed_id, "ListingKey")
     assert set(stored) == set(feed.data.live_keys()) - {"BADPRICE01", "BADSTATUS1",
                                                          "BADTIME001"}
@@ -311,6 +314,18 @@ def test_metadata_reports_the_fields_we_do_not_map(make_feed):
     _feed, settings = make_feed(10)
     report = unmapped_fields(RESOClient(settings).metadata())
     assert report == {"Property": ["LivingAreaUnits", "SENW_WaterfrontYN"]}
+
+
+def test_request_rates_are_kept_by_token_buckets():
+    now = [0.0]
+    bucket = TokenBucket(2, 1.0, clock=lambda: now[0])
+    assert [bucket.wait_time() for _ in range(4)] == [0.0, 0.0, 0.5, 1.0]
+    now[0] += 10
+    assert bucket.wait_time() == 0.0
+    hourly = TokenBucket(7200, 3600.0, clock=lambda: now[0])
+    for _ in range(7200):
+        assert hourly.wait_time() == 0.0
+    assert hourly.wait_time() == 0.5
 
 
 def test_feed_settings_are_parsed_strictly(tmp_path):

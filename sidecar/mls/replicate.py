@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam
 
 from ..db import Database
 from . import mapping, store
-from .client import NextLinkExpired, Page, RESOClient
+from .client import FeedError, NextLinkExpired, Page, RESOClient
 from .feeds import FeedSettings
 from .mapping import PROPERTY, BadRecord, odata_timestamp
 from .store import Checkpoint, Counts, Quarantined, raw_payload
@@ -373,6 +373,19 @@ class Replicator:
             out.append(row)
         return out
 
+    def report_unmapped(self) -> dict[str, list[str]]:
+        """Log the fields the feed's $metadata declares that we keep only in
+        `extra` (names, never values)."""
+        try:
+            report = mapping.unmapped_fields(self.client.metadata())
+        except FeedError as exc:
+            log.warning("mls %s: $metadata unavailable (%s)", self.settings.feed_id, exc)
+            return {}
+        for resource, names in report.items():
+            log.info("mls %s: %s fields not mapped (kept in extra): %s",
+                     self.settings.feed_id, resource, ", ".join(names))
+        return report
+
     # -- reconcile -----------------------------------------------------------------
 
     def reconcile(self) -> Counts:
@@ -454,6 +467,8 @@ def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
     try:
         with store.feed_lock(db, settings.feed_id):
             store.close_interrupted_runs(db, settings.feed_id, run_id)
+            if mode == "full":
+                rep.report_unmapped()
             if mode == "reconcile":
                 rep.reconcile()
             else:
