@@ -55,6 +55,8 @@ def baseline_insert(db: Database) -> tuple[float, int, int]:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {t}_benchsrc")
             conn.exec_driver_sql(f"CREATE TABLE {t}_benchsrc AS SELECT * FROM {t}")
             conn.exec_driver_sql(f"TRUNCATE TABLE {t}")
+        conn.exec_driver_sql(f"ALTER TABLE {props}_benchsrc ADD PRIMARY KEY (id)")
+        conn.exec_driver_sql(f"ALTER TABLE {media}_benchsrc ADD KEY (ResourceRecordKey)")
     insert_props = MultiRowInsert(props, PROPERTY_COLUMNS, upsert=False)
     insert_media = MultiRowInsert(media, MEDIA_COLUMNS, upsert=False)
     cols_p = ", ".join(f"`{c}`" for c in PROPERTY_COLUMNS)
@@ -110,7 +112,7 @@ def main() -> int:
         cwd=ROOT, stdout=feed_log, stderr=subprocess.STDOUT)
     db = None
     try:
-        wait_for(lambda: requests.get(stack.feed_url + "/health", timeout=2).ok, "feed", 60,
+        wait_for(lambda: requests.get(stack.feed_url + "/health", timeout=30).ok, "feed", 120,
                  feed)
         raw = {"base_url": stack.feed_url + "/odata", "token_url": stack.feed_url + "/oauth/token",
                "client_id": LOCAL_CLIENT_ID, "client_secret": LOCAL_CLIENT_SECRET,
