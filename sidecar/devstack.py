@@ -379,6 +379,7 @@ SENW CRM is running (logs in {run_dir}/). Ctrl-C stops everything.
   WordPress admin   {stack.wp_url}/wp-admin/   admin / {stack.admin_password}
   CRM logins        agent1, agent2, agent3, teamlead, manager, crmadmin / {stack.demo_password}
   Public site       {stack.wp_url}/             (lead form: {stack.wp_url}/contact/)
+  Listing search    {stack.wp_url}/listings/
   Sidecar API       {stack.sidecar_url}/health   (OpenAPI: {stack.sidecar_url}/openapi.json)
   Local RESO feed   {stack.feed_url}/
 """, flush=True)
