@@ -346,16 +346,7 @@ class SENW_CRM_Properties {
 	 * the visibility rule is part of the query.
 	 */
 	public static function linked_leads( $listing_key, $user_id, $limit = 100 ) {
-		global $wpdb;
-		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'l', 'view' );
-		if ( '0=1' === $scope['sql'] ) {
-			return array();
-		}
-		$leads = self::table( 'leads' );
-		$sql   = "SELECT l.id, l.display_name, l.status, l.temperature, l.source, l.agent_id, l.created_at FROM {$leads} l WHERE l.listing_key = %s AND {$scope['sql']} ORDER BY l.created_at DESC, l.id DESC LIMIT %d";
-		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders in $sql; scope SQL from SENW_CRM_Visibility.
-		$rows = $wpdb->get_results( $wpdb->prepare( $sql, array_merge( array( (string) $listing_key ), $scope['args'], array( (int) $limit ) ) ), ARRAY_A );
-		return $rows ? $rows : array();
+		return self::linked_rows( 'leads', 'l.id, l.display_name, l.status, l.temperature, l.source, l.agent_id, l.created_at', $listing_key, $user_id, $limit );
 	}
 
 	/**
@@ -363,13 +354,21 @@ class SENW_CRM_Properties {
 	 * leads rule applied to the deal's agent.
 	 */
 	public static function linked_deals( $listing_key, $user_id, $limit = 100 ) {
+		return self::linked_rows( 'deals', 'l.id, l.lead_id, l.title, l.stage, l.value, l.probability, l.agent_id, l.expected_close_date', $listing_key, $user_id, $limit );
+	}
+
+	/**
+	 * Rows of a CRM table (aliased l, with listing_key and agent_id) on one
+	 * listing, newest first, within SENW_CRM_Visibility's lead scope.
+	 */
+	private static function linked_rows( $table, $columns, $listing_key, $user_id, $limit ) {
 		global $wpdb;
-		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'd', 'view' );
+		$scope = SENW_CRM_Visibility::lead_scope( $user_id, 'l', 'view' );
 		if ( '0=1' === $scope['sql'] ) {
 			return array();
 		}
-		$deals = self::table( 'deals' );
-		$sql   = "SELECT d.id, d.lead_id, d.title, d.stage, d.value, d.probability, d.agent_id, d.expected_close_date FROM {$deals} d WHERE d.listing_key = %s AND {$scope['sql']} ORDER BY d.created_at DESC, d.id DESC LIMIT %d";
+		$table = self::table( $table );
+		$sql   = "SELECT {$columns} FROM {$table} l WHERE l.listing_key = %s AND {$scope['sql']} ORDER BY l.created_at DESC, l.id DESC LIMIT %d";
 		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- placeholders in $sql; scope SQL from SENW_CRM_Visibility.
 		$rows = $wpdb->get_results( $wpdb->prepare( $sql, array_merge( array( (string) $listing_key ), $scope['args'], array( (int) $limit ) ) ), ARRAY_A );
 		return $rows ? $rows : array();
