@@ -29,6 +29,9 @@ BLUEPRINTS = [
 ]
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
 def create_app(config: Config | None = None) -> Flask:
     try:
         cfg = config or load_config()
@@ -45,6 +48,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config["SENW"] = cfg
+    # Bodies are read before a signature can be checked: keep them small.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["senw_db"] = db
     app.extensions["senw_redis"] = redis_for(cfg.redis_url)
     for ref in BLUEPRINTS:

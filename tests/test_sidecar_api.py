@@ -136,6 +136,13 @@ def test_malformed_signature_headers_are_rejected_per_field(sidecar):
     assert set(err["fields"]) == {"X-SENW-Nonce", "X-SENW-Timestamp"}
 
 
+def test_oversized_body_is_refused_before_anything_else(sidecar):
+    r = requests.post(sidecar.sidecar_url + DISPATCH, data=b"x" * (2 * 1024 * 1024),
+                      headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 413
+    assert r.json()["error"]["code"] == "request_entity_too_large"
+
+
 def test_stale_request_is_rejected(sidecar):
     max_age = load_config(sidecar.env()).signature_max_age
     for ts in (int(time.time()) - max_age - 5, int(time.time()) + max_age + 5):
