@@ -308,6 +308,22 @@ def test_prefer_header_and_skip_paging_without_next_links(db, make_feed):
     media = scalar(db, "SELECT COUNT(*) FROM {t:mls_media} WHERE feed_id = :f",
                    f=settings.feed_id)
     assert media == sum(feed.data.listing(k)["PhotosCount"] for k in stored)
+    # PhotosChangeTimestamp decides whether media are fetched again
+    price_only, new_photos = sorted(stored)[:2]
+    feed.data.change([price_only], {"ListPrice": 499000})
+    feed.data.change([new_photos], {"PhotosCount": 2,
+                                    "PhotosChangeTimestamp": "2026-01-02T03:04:05.000Z"})
+    media_queries = feed.stats["requests"]["Media"]
+    assert run_sync(db, settings, "incremental").updated == 2
+    assert feed.stats["requests"]["Media"] == media_queries + 1
+    last_media_query = [q for q in feed.stats["queries"] if q["resource"] == "Media"][-1]
+    assert last_media_query["$filter"] == f"ResourceRecordKey eq '{new_photos}'"
+    with db.engine.connect() as conn:
+        urls = [r[0] for r in conn.execute(db.sql(
+            "SELECT MediaURL FROM {t:mls_media} WHERE ResourceRecordKey = :k ORDER BY `Order`"),
+            {"k": new_photos})]
+    assert urls == [f"{feed.url}/media/{new_photos}/{n}?v=2026-01-02T030405" for n in (1, 2)]
+    assert rows(db, settings.feed_id)[new_photos]["first_photo_url"] == urls[0]
 
 
 def test_metadata_reports_the_fields_we_do_not_map(make_feed):

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -211,21 +211,6 @@ class RESOClient:
         count = body.get("@odata.count")
         return Page(body["value"], body.get("@odata.nextLink"),
                     count if isinstance(count, int) else None)
-
-    def iter_pages(self, resource: str, params: dict[str, str]) -> Iterator[Page]:
-        """Every page of a query, following nextLinks, else $skip, until an empty page
-        (servers may cap the page size without giving a next link)."""
-        page = self.query(resource, params)
-        skip = int(params.get("$skip", 0))
-        while True:
-            yield page
-            skip += len(page.records)
-            if page.next_link:
-                page = self.follow(page.next_link)
-            elif page.records:
-                page = self.query(resource, {**params, "$skip": str(skip)})
-            else:
-                return
 
     def metadata(self) -> dict[str, list[str]]:
         """$metadata as {EntityType name: [property names]}."""

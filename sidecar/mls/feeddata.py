@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .mapping import PROPERTY_TYPE, STANDARD_STATUS, member_name
+from .mapping import member_name
 from .odata import FilterError, Node, evaluate, key_set, lower_bound, parse_filter
 
 BASE_TIME = datetime(2025, 1, 6, 8, 0, 0)
@@ -56,15 +56,10 @@ REMARKS = ["Light-filled {beds}-bedroom home near {sub} with an updated kitchen"
            "Well kept {style} close to parks, schools and transit in {city}",
            "Rare find: oversized lot, detached shop and garden in {sub}"]
 STYLES = ["craftsman", "bungalow", "mid-century ranch", "farmhouse", "contemporary", "colonial"]
-ISO = "%Y-%m-%dT%H:%M:%S.000Z"
 
 
 def iso(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
-
-
-def now_iso() -> str:
-    return iso(datetime.now(UTC).replace(tzinfo=None))
 
 
 class FeedData:
@@ -491,5 +486,3 @@ def media_keys(params: dict[str, str]) -> set[str] | None:
     node = parse_node(params)
     return key_set(node, "ResourceRecordKey") if node is not None else None
 
-
-__all__ = ["PROPERTY_TYPE", "STANDARD_STATUS", "FeedData", "QueryError"]

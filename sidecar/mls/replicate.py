@@ -280,8 +280,14 @@ class Replicator:
     # -- listings and their media --------------------------------------------------
 
     def _fetch_media(self, rows: list[dict[str, Any]]) -> None:
-        """Media of the listings that need it, from the Media resource by key."""
-        keys = [r["ListingKey"] for r in rows]
+        """Media of the listings that need it, from the Media resource by key:
+        new listings and those whose PhotosChangeTimestamp moved."""
+        with self.db.engine.connect() as conn:
+            held = store.existing_rows(conn, self.db, "properties", "ListingKey",
+                                       "media_synced_ts", [r["ListingKey"] for r in rows])
+        keys = [r["ListingKey"] for r in rows
+                if r["ListingKey"] not in held or held[r["ListingKey"]][1] is None
+                or held[r["ListingKey"]][1] != r.get("PhotosChangeTimestamp")]
         by_key: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
         step = self.settings.keys_per_request
         for i in range(0, len(keys), step):
@@ -296,7 +302,8 @@ class Replicator:
                     break
                 page = self.client.follow(page.next_link)
         for row in rows:
-            row["_media"] = by_key[row["ListingKey"]]
+            # None: photos unchanged, the stored media stay
+            row["_media"] = by_key.get(row["ListingKey"])
 
     def _store_listings(self, conn: Connection, rows: list[dict[str, Any]],
                         bad: list[Quarantined]) -> tuple[Counts, list[Quarantined]]:

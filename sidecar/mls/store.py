@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -113,7 +113,6 @@ class Counts:
     quarantined: int = 0
     done: int = 0
     errors: int = 0
-    notes: list[str] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         self.added += other.added
