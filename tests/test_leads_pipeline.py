@@ -209,3 +209,27 @@ def test_no_agent_available_leaves_lead_unassigned(db, pool):
         assert "unassigned" in note.body
     finally:
         set_paused(db, pool, False)
+
+
+# -- initial score applied ----------------------------------------------------------
+
+def test_score_sets_temperature_but_never_lowers_one_a_person_chose(db, agents):
+    captured = insert_lead(db, email=unique_email(), phone=unique_phone(),
+                           source="listing_inquiry",
+                           message="Pre-approved, we want to see it this week please.")
+    chosen = insert_lead(db, email=unique_email(), source="manual")
+    with db.Session.begin() as s:
+        s.execute(db.sql("UPDATE {t:leads} SET temperature = 'hot' WHERE id = :id"),
+                  {"id": chosen["lead_id"]})
+    for lead in (captured, chosen):
+        with db.Session.begin() as s:
+            prepare_lead(s, lead["lead_id"])
+    got = one(db, "SELECT score, temperature FROM {t:leads} WHERE id = :id",
+              id=captured["lead_id"])
+    assert (got.score, got.temperature) == (25 + 15 + 5 + 10 + 10, "hot")
+    got = one(db, "SELECT score, temperature FROM {t:leads} WHERE id = :id",
+              id=chosen["lead_id"])
+    assert (got.score, got.temperature) == (15, "hot")
+    note = one(db, "SELECT body FROM {t:activities} WHERE lead_id = :id AND "
+               "JSON_EXTRACT(meta, '$.step') = 'score'", id=chosen["lead_id"])
+    assert note.body.startswith("Initial score 15 (cold; kept hot as set)")

@@ -78,17 +78,29 @@ def lead_facts(session: Session, lead_id: int) -> LeadFacts:
                      list_price=price, prior_leads=int(lead.prior))
 
 
+TEMPERATURE_RANK = {"cold": 0, "warm": 1, "hot": 2}
+
+
 def apply_initial_score(session: Session, lead_id: int) -> Score:
+    """Store the score; the temperature only ever goes up, so a warm or hot
+    chosen by a person when adding the lead is never lowered (capture forms
+    leave the default, cold, and the score decides)."""
+    db = get_db()
+    current = session.execute(db.sql("SELECT temperature FROM {t:leads} WHERE id = :id"),
+                              {"id": lead_id}).scalar()
     facts = lead_facts(session, lead_id)
     result = score_lead(facts)
-    session.execute(get_db().sql(
+    temperature = max((current or "cold", result.temperature),
+                      key=lambda t: TEMPERATURE_RANK.get(t, 0))
+    session.execute(db.sql(
         "UPDATE {t:leads} SET score = :score, temperature = :temp WHERE id = :id"),
-        {"score": result.score, "temp": result.temperature, "id": lead_id})
+        {"score": result.score, "temp": temperature, "id": lead_id})
     why = ", ".join(f"{reason} +{points}" for reason, points in result.reasons)
+    kept = "" if temperature == result.temperature else f"; kept {temperature} as set"
     add_activity(session, "system",
-                 f"Initial score {result.score} ({result.temperature}): {why}.",
+                 f"Initial score {result.score} ({result.temperature}{kept}): {why}.",
                  lead_id=lead_id, meta={"step": "score", "score": result.score,
-                                        "temperature": result.temperature,
+                                        "temperature": temperature,
                                         "reasons": result.reasons})
     return result
 

@@ -69,9 +69,15 @@ class ProviderError(Exception):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 4
-    backoff: float = 0.5          # first wait; doubles each time
-    max_wait: float = 30.0        # a longer Retry-After gives up (RQ retries the job later)
+    """In-job retries stay short (about a second in all): the fast-lane worker
+    runs jobs in-process, so a long wait here would hold up hot-lead alerts.
+    Longer outages are RQ's business: the job raises and its Retry runs it
+    again later (the outbox dispatcher enqueues with intervals 1, 5, 15, 60,
+    300 s), sending only what is still missing."""
+
+    max_attempts: int = 3
+    backoff: float = 0.25         # first wait; doubles each time
+    max_wait: float = 5.0         # a longer Retry-After gives up now (RQ retries the job later)
     sleep: Callable[[float], None] = time.sleep
 
     def wait_for(self, attempt: int, failure: Failure) -> float:
