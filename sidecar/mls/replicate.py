@@ -65,7 +65,8 @@ class SyncResult:
         return dict(self.__dict__)
 
 
-def _quote(value: str) -> str:
+def odata_string(value: str) -> str:
+    """A string literal for $filter (' doubled)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -109,7 +110,7 @@ class Replicator:
             clauses.append(f"{ts} gt {odata_timestamp(since)}")
         if cursor is not None:
             t = odata_timestamp(cursor[0])
-            clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {_quote(cursor[1])}))")
+            clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {odata_string(cursor[1])}))")
         params = {"$orderby": f"{ts},{rmap.key}", "$top": str(self.settings.page_size)}
         if clauses:
             params["$filter"] = " and ".join(clauses)
@@ -292,7 +293,7 @@ class Replicator:
         step = self.settings.keys_per_request
         for i in range(0, len(keys), step):
             chunk = keys[i:i + step]
-            flt = " or ".join(f"ResourceRecordKey eq {_quote(k)}" for k in chunk)
+            flt = " or ".join(f"ResourceRecordKey eq {odata_string(k)}" for k in chunk)
             page = self.client.query("Media", {"$filter": flt, "$top": "5000"})
             while True:
                 for m in page.records:
@@ -393,69 +394,6 @@ class Replicator:
                      self.settings.feed_id, resource, ", ".join(names))
         return report
 
-    # -- reconcile -----------------------------------------------------------------
-
-    def reconcile(self) -> Counts:
-        """Compare every ListingKey the feed serves with ours: hide what vanished,
-        fetch what we miss."""
-        db, feed = self.db, self.settings.feed_id
-        feed_keys = self._all_keys()
-        counts = Counts()
-        with db.engine.begin() as conn:
-            ours = {r[0] for r in conn.execute(db.sql(
-                "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f AND searchable = 1"),
-                {"f": feed})}
-            known = {r[0] for r in conn.execute(db.sql(
-                "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f"), {"f": feed})}
-            gone = sorted(ours - feed_keys)
-            stmt = db.sql("UPDATE {t:properties} SET searchable = 0,"
-                          " removed_at = UTC_TIMESTAMP(3) WHERE ListingKey IN :keys"
-                          ).bindparams(bindparam("keys", expanding=True))
-            for i in range(0, len(gone), 1000):
-                conn.execute(stmt, {"keys": gone[i:i + 1000]})
-            counts.removed = len(gone)
-            store.add_progress(conn, db, self.run_id, counts, "reconcile", len(feed_keys))
-            store.mark_reconciled(conn, db, feed, "Property")
-        missing = sorted(feed_keys - known)
-        if missing:
-            log.info("mls %s: reconcile fetches %d listings we do not hold", feed, len(missing))
-            step = self.settings.keys_per_request
-            for i in range(0, len(missing), step):
-                flt = " or ".join(f"ListingKey eq {_quote(k)}" for k in missing[i:i + step])
-                params = {"$filter": flt, "$top": str(step)}
-                if self.settings.media == "expand":
-                    params["$expand"] = "Media"
-                page = self.client.query("Property", params)
-                counts.add(self._store_page(PROPERTY, page, None, None))
-        self.totals.removed += counts.removed
-        return counts
-
-    def _all_keys(self) -> set[str]:
-        keys: set[str] = set()
-        last: str | None = None
-        params = {"$select": "ListingKey", "$orderby": "ListingKey",
-                  "$top": str(self.settings.page_size)}
-        page = self.client.query("Property", params)
-        restarts = 0
-        while True:
-            before = last
-            for r in page.records:
-                if isinstance(r, dict) and isinstance(r.get("ListingKey"), str):
-                    keys.add(r["ListingKey"])
-                    last = r["ListingKey"]
-            if page.next_link:
-                try:
-                    page = self.client.follow(page.next_link)
-                    continue
-                except NextLinkExpired:
-                    restarts += 1
-                    if restarts > MAX_CHAIN_RESTARTS:
-                        raise
-            elif not page.records or last == before:
-                return keys
-            flt = {"$filter": f"ListingKey gt {_quote(last)}"} if last is not None else {}
-            page = self.client.query("Property", {**params, **flt})
-
 
 def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
              requested_by: int | None = None, run_id: int | None = None,
@@ -477,7 +415,9 @@ def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
             if mode == "full":
                 rep.report_unmapped()
             if mode == "reconcile":
-                rep.reconcile()
+                from .reconcile import reconcile  # it builds on Replicator
+
+                reconcile(rep)
             else:
                 rep.replicate(PROPERTY, mode)
                 for resource in settings.replicate:

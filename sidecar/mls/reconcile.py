@@ -1,0 +1,80 @@
+"""Key reconcile: the only way to learn that a feed stopped serving a listing
+is to compare every ListingKey it serves ($select=ListingKey) with ours."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import bindparam
+
+from . import store
+from .client import NextLinkExpired
+from .mapping import PROPERTY
+from .replicate import MAX_CHAIN_RESTARTS, Replicator, odata_string
+from .store import Counts
+
+log = logging.getLogger(__name__)
+
+
+
+def reconcile(rep: Replicator) -> Counts:
+    """Compare every ListingKey the feed serves with ours: hide what vanished,
+    fetch what we miss."""
+    db, feed = rep.db, rep.settings.feed_id
+    feed_keys = all_keys(rep)
+    counts = Counts()
+    with db.engine.begin() as conn:
+        ours = {r[0] for r in conn.execute(db.sql(
+            "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f AND searchable = 1"),
+            {"f": feed})}
+        known = {r[0] for r in conn.execute(db.sql(
+            "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f"), {"f": feed})}
+        gone = sorted(ours - feed_keys)
+        stmt = db.sql("UPDATE {t:properties} SET searchable = 0,"
+                      " removed_at = UTC_TIMESTAMP(3) WHERE ListingKey IN :keys"
+                      ).bindparams(bindparam("keys", expanding=True))
+        for i in range(0, len(gone), 1000):
+            conn.execute(stmt, {"keys": gone[i:i + 1000]})
+        counts.removed = len(gone)
+        store.add_progress(conn, db, rep.run_id, counts, "reconcile", len(feed_keys))
+        store.mark_reconciled(conn, db, feed, "Property")
+    missing = sorted(feed_keys - known)
+    if missing:
+        log.info("mls %s: reconcile fetches %d listings we do not hold", feed, len(missing))
+        step = rep.settings.keys_per_request
+        for i in range(0, len(missing), step):
+            flt = " or ".join(f"ListingKey eq {odata_string(k)}" for k in missing[i:i + step])
+            params = {"$filter": flt, "$top": str(step)}
+            if rep.settings.media == "expand":
+                params["$expand"] = "Media"
+            page = rep.client.query("Property", params)
+            counts.add(rep._store_page(PROPERTY, page, None, None))
+    rep.totals.removed += counts.removed
+    return counts
+
+def all_keys(rep: Replicator) -> set[str]:
+    keys: set[str] = set()
+    last: str | None = None
+    params = {"$select": "ListingKey", "$orderby": "ListingKey",
+              "$top": str(rep.settings.page_size)}
+    page = rep.client.query("Property", params)
+    restarts = 0
+    while True:
+        before = last
+        for r in page.records:
+            if isinstance(r, dict) and isinstance(r.get("ListingKey"), str):
+                keys.add(r["ListingKey"])
+                last = r["ListingKey"]
+        if page.next_link:
+            try:
+                page = rep.client.follow(page.next_link)
+                continue
+            except NextLinkExpired:
+                restarts += 1
+                if restarts > MAX_CHAIN_RESTARTS:
+                    raise
+        elif not page.records or last == before:
+            return keys
+        flt = {"$filter": f"ListingKey gt {odata_string(last)}"} if last is not None else {}
+        page = rep.client.query("Property", {**params, **flt})
+
+
