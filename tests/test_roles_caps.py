@@ -1,0 +1,123 @@
+"""Roles and capabilities: users without CRM capabilities get nothing, the
+agents table follows the agent role, and uninstall removes every role,
+capability and option the plugin added (run inside a transaction that is
+rolled back, so the session's WordPress is left as it was)."""
+from __future__ import annotations
+
+import json
+import secrets
+
+import requests
+
+NS = "/wp-json/senw-crm/v1"
+CRM_ROLES = ["senw_agent", "senw_team_lead", "senw_manager", "senw_crm_admin"]
+
+
+def _rows(db, sql: str, **params) -> list[dict]:
+    with db.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(db.sql(sql), params).mappings().all()]
+
+
+def test_user_without_crm_capabilities_gets_403(wordpress):
+    login = "sub" + secrets.token_hex(3)
+    out = wordpress.wp_eval(
+        f"$id = wp_insert_user( array( 'user_login' => '{login}', 'user_pass' => 'pw-{login}',"
+        f" 'user_email' => '{login}@example.com', 'role' => 'subscriber' ) );\n"
+        "list( $pw ) = WP_Application_Passwords::create_new_application_password( $id, array( 'name' => 't' ) );\n"
+        "echo 'PW=' . $pw;\n")
+    pw = out.split("PW=", 1)[1].strip()
+    s = requests.Session()
+    s.auth = (login, pw)
+    assert s.get(wordpress.wp_url + NS + "/leads", timeout=20).status_code == 403
+    assert s.post(wordpress.wp_url + NS + "/leads", json={"first_name": "x"}, timeout=20).status_code == 403
+    assert s.get(wordpress.wp_url + NS + "/leads/1", timeout=20).status_code == 403
+    scope = wordpress.wp_eval(
+        f"echo wp_json_encode( SENW_CRM_Visibility::lead_scope( username_exists( '{login}' ) ) );")
+    assert json.loads(scope) == {"sql": "0=1", "args": []}
+
+
+def test_agents_table_follows_the_agent_role_and_demo_team(wordpress, db):
+    users = wordpress.users
+    agents = {r["user_id"]: r for r in _rows(db, "SELECT * FROM {t:agents}")}
+    for n, login in enumerate(("agent1", "agent2", "agent3"), start=1):
+        row = agents[users[login]]
+        assert (row["active"], row["paused"]) == (1, 0)
+        assert row["mobile_phone"] == f"+1503555010{n}" and row["email"] == f"{login}@example.com"
+    assert users["manager"] not in agents
+    team = _rows(db, "SELECT t.leader_user_id, m.user_id FROM {t:teams} t "
+                     "JOIN {t:team_members} m ON m.team_id = t.id WHERE t.name = 'North'")
+    assert {r["leader_user_id"] for r in team} == {users["teamlead"]}
+    assert {r["user_id"] for r in team} == {users["agent1"], users["agent2"]}
+
+    login = "ag" + secrets.token_hex(3)
+    uid = int(wordpress.wp_eval(
+        f"echo wp_insert_user( array( 'user_login' => '{login}', 'user_pass' => 'x-{login}',"
+        f" 'user_email' => '{login}@example.com', 'role' => 'senw_agent' ) );").strip())
+    assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == [{"active": 1}]
+    wordpress.wp_eval(f"( new WP_User( {uid} ) )->set_role( 'subscriber' );")
+    assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == [{"active": 0}]
+    wordpress.wp_eval(f"( new WP_User( {uid} ) )->add_role( 'senw_agent' );")
+    assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == [{"active": 1}]
+    wordpress.wp_eval(f"require_once ABSPATH . 'wp-admin/includes/user.php'; wp_delete_user( {uid} );")
+    assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == []
+
+
+def test_uninstall_removes_roles_caps_and_options_but_keeps_tables(wordpress, db):
+    out = wordpress.wp_eval("""
+global $wpdb;
+$wpdb->query( 'START TRANSACTION' );
+update_option( 'senw_crm_consent_text', 'custom' );
+set_transient( 'senw_crm_probe', 1, 60 );
+update_user_meta( 1, 'senw_mobile_phone', '+15035550199' );
+define( 'WP_UNINSTALL_PLUGIN', 'senw-crm/senw-crm.php' );
+include WP_PLUGIN_DIR . '/senw-crm/uninstall.php';
+wp_roles()->for_site();
+$admin = get_role( 'administrator' );
+$left_caps = array();
+foreach ( array_keys( SENW_CRM_Roles::capability_map() ) as $cap ) {
+    if ( $admin->has_cap( $cap ) ) { $left_caps[] = $cap; }
+}
+$roles = array();
+foreach ( array( 'senw_agent', 'senw_team_lead', 'senw_manager', 'senw_crm_admin' ) as $r ) {
+    $roles[ $r ] = null !== get_role( $r );
+}
+$stored = get_option( $wpdb->prefix . 'user_roles' );
+$result = array(
+    'roles' => $roles,
+    'stored_roles' => array_values( array_intersect( array_keys( $stored ), array( 'senw_agent', 'senw_team_lead', 'senw_manager', 'senw_crm_admin' ) ) ),
+    'admin_caps' => $left_caps,
+    'options' => (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE '%senw_crm%'" ),
+    'meta' => (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->usermeta} WHERE meta_key = 'senw_mobile_phone'" ),
+    'tables' => count( $wpdb->get_col( "SHOW TABLES LIKE '{$wpdb->prefix}senw\\_%'" ) ),
+);
+$wpdb->query( 'ROLLBACK' );
+echo 'RESULT=' . wp_json_encode( $result );
+""")
+    result = json.loads(out.split("RESULT=", 1)[1])
+    assert result["roles"] == {r: False for r in CRM_ROLES}
+    assert result["stored_roles"] == []
+    assert result["admin_caps"] == []
+    assert result["options"] == 0 and result["meta"] == 0
+    assert result["tables"] >= 15
+    # The rollback left this run's site intact: roles are back and still work.
+    back = wordpress.wp_eval("echo wp_json_encode( array_map( function ( $r ) { return null !== get_role( $r ); },"
+                             " array( 'senw_agent', 'senw_team_lead', 'senw_manager', 'senw_crm_admin' ) ) );")
+    assert json.loads(back) == [True, True, True, True]
+    # remove_roles() then add_roles() restores exactly the capability map.
+    caps = wordpress.wp_eval("""
+global $wpdb;
+$wpdb->query( 'START TRANSACTION' );
+SENW_CRM_Roles::remove_roles();
+SENW_CRM_Roles::add_roles();
+$out = array();
+foreach ( array( 'senw_agent', 'senw_manager' ) as $r ) {
+    $caps = array_keys( array_filter( get_role( $r )->capabilities ) );
+    sort( $caps );
+    $out[ $r ] = $caps;
+}
+$wpdb->query( 'ROLLBACK' );
+echo 'RESULT=' . wp_json_encode( $out );
+""")
+    got = json.loads(caps.split("RESULT=", 1)[1])
+    assert "senw_view_all_leads" not in got["senw_agent"] and "senw_view_leads" in got["senw_agent"]
+    assert {"senw_view_all_leads", "senw_edit_all_leads", "senw_assign_leads"} <= set(got["senw_manager"])
