@@ -154,3 +154,19 @@ def test_hostile_input_is_stored_verbatim_and_shown_as_text(wordpress, db, page)
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("script", has_text="alert(1)").count() == 0
     assert dialogs == []
+
+
+def test_a_logged_in_user_can_use_the_form_too(wordpress, db, page):
+    """Cookies make core check the request's _wpnonce as a wp_rest nonce; the
+    form carries one, and its own capture nonce separately."""
+    login(page, wordpress, "agent2")
+    email = unique_email("loggedin")
+    page.goto("/contact/")
+    fill(page, email=email)
+    page.click(f"{F} button[type=submit]")
+    page.locator(".senw-lead-confirmation").wait_for()
+    lead = lead_by_email(db, email)
+    assert lead is not None
+    # A visitor's lead, not the agent's own: the sidecar assigns it.
+    assert scalar(db, "SELECT COUNT(*) FROM {t:activities} WHERE lead_id = :i AND "
+                      "kind = 'system' AND user_id IS NULL", i=lead["id"]) == 1
