@@ -98,9 +98,11 @@ def test_display_flags_and_private_remarks(seeded, wordpress):
     in_city = set(keys_where(seeded, "City = :c", {"c": CITIES[2]}))
     assert hidden_addr and not_public and removed
     with seeded.engine.connect() as conn:
-        addr = dict(conn.execute(text(
-            f"SELECT ListingKey, UnparsedAddress FROM {seeded.t('properties')} WHERE ListingKey IN :k"
-        ).bindparams(bindparam("k", expanding=True)), {"k": hidden_addr}).all())
+        found = conn.execute(text(
+            f"SELECT ListingKey, UnparsedAddress, City, PostalCode FROM {seeded.t('properties')}"
+            " WHERE ListingKey IN :k").bindparams(bindparam("k", expanding=True)), {"k": hidden_addr}).all()
+    addr = {r[0]: r[1] for r in found}
+    place = {r[0]: f"{r[2]}, OR {r[3]}" for r in found}
     assert in_city & set(not_public) and in_city & set(removed)
     keys, pages = search_pages(wordpress.wp_url, {"city": CITIES[2]})
     assert keys and not set(keys) & set(not_public) and not set(keys) & set(removed)
@@ -110,6 +112,8 @@ def test_display_flags_and_private_remarks(seeded, wordpress):
         listing_page = requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30).text
         assert 'data-listing-key="' + key + '"' in listing_page
         assert addr[key] not in listing_page
+        title = re.search(r"<title>(.*?)</title>", listing_page).group(1)
+        assert title.startswith(place[key] + " ")
         assert "lockbox" not in listing_page and "agent-only" not in listing_page
     # a hidden street address cannot be found by its words on the public site
     number = addr[hidden_addr[0]].split()[0]
@@ -119,9 +123,10 @@ def test_display_flags_and_private_remarks(seeded, wordpress):
                        {"a": number + " %"})
     assert set(ours(shown)) <= set(found)
     for key in not_public[:2] + removed[:2]:
-        gone = requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30).text
-        assert "This listing is no longer available." in gone
-        assert "lockbox" not in gone
+        gone = requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30)
+        assert gone.status_code == 404
+        assert "This listing is no longer available." in gone.text
+        assert "lockbox" not in gone.text
 
 
 def test_bad_public_filter_shows_its_message(seeded, wordpress):

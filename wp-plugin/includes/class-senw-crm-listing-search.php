@@ -17,6 +17,12 @@ class SENW_CRM_Listing_Search {
 
 	const PER_PAGE = 12;
 
+	/** Statuses offered in the public form (the filter accepts every RESO value). */
+	const PUBLIC_STATUSES = array( 'Active', 'Coming Soon', 'Active Under Contract', 'Pending', 'Closed' );
+
+	/** @var array<string, array|null> Public listings looked up in this request, by key. */
+	private static $found = array();
+
 	/** Public sort choices: key => array( label, orderby, order ). */
 	public static function sorts() {
 		return array(
@@ -33,6 +39,49 @@ class SENW_CRM_Listing_Search {
 	public static function register() {
 		add_shortcode( 'senw_listing_search', array( __CLASS__, 'shortcode' ) );
 		add_action( 'wp_enqueue_scripts', array( __CLASS__, 'register_assets' ) );
+		add_action( 'template_redirect', array( __CLASS__, 'listing_status' ) );
+		add_filter( 'document_title_parts', array( __CLASS__, 'listing_title' ) );
+	}
+
+	/** The ?listing= key when the current page holds the search shortcode, else ''. */
+	private static function requested_key() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a public page view.
+		if ( ! isset( $_GET['listing'] ) || ! is_string( $_GET['listing'] ) || ! is_singular() ) {
+			return '';
+		}
+		$post = get_post();
+		if ( ! $post || ! has_shortcode( $post->post_content, 'senw_listing_search' ) ) {
+			return '';
+		}
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a public page view.
+		return sanitize_text_field( wp_unslash( $_GET['listing'] ) );
+	}
+
+	/** A public listing by key, looked up once per request. */
+	private static function public_listing( $key ) {
+		if ( ! array_key_exists( $key, self::$found ) ) {
+			self::$found[ $key ] = SENW_CRM_Properties::find( $key, true );
+		}
+		return self::$found[ $key ];
+	}
+
+	/** A listing that is not (or no longer) public answers 404, with the page's message. */
+	public static function listing_status() {
+		$key = self::requested_key();
+		if ( '' !== $key && ! self::public_listing( $key ) ) {
+			status_header( 404 );
+			nocache_headers();
+		}
+	}
+
+	/** The listing's public address as the page title. */
+	public static function listing_title( $parts ) {
+		$key     = self::requested_key();
+		$listing = '' !== $key ? self::public_listing( $key ) : null;
+		if ( $listing ) {
+			$parts['title'] = SENW_CRM_Properties::public_address( $listing );
+		}
+		return $parts;
 	}
 
 	public static function register_assets() {
@@ -100,6 +149,10 @@ class SENW_CRM_Listing_Search {
 				'raw'     => $raw,
 				'errors'  => $errors,
 				'filters' => SENW_CRM_Properties::filters(),
+				'options' => array(
+					'status'        => isset( $filters['status'] ) && ! in_array( $filters['status'], self::PUBLIC_STATUSES, true ) ? array_merge( self::PUBLIC_STATUSES, array( $filters['status'] ) ) : self::PUBLIC_STATUSES,
+					'property_type' => SENW_CRM_Properties::TYPES,
+				),
 				'sorts'   => $sorts,
 				'sort'    => $sort,
 				'cards'   => $cards,
@@ -113,7 +166,7 @@ class SENW_CRM_Listing_Search {
 	}
 
 	private static function listing_page( $listing_key, $base ) {
-		$listing = SENW_CRM_Properties::find( $listing_key, true );
+		$listing = self::public_listing( $listing_key );
 		if ( ! $listing ) {
 			return self::render( 'listing-not-found', array( 'back_url' => $base ) );
 		}

@@ -6,6 +6,7 @@
  * @var array   $raw     The visitor's input, to show back.
  * @var array   $errors  Field => message.
  * @var array   $filters SENW_CRM_Properties::filters().
+ * @var array   $options Choices of the status and property type selects.
  * @var array   $sorts   Sort key => array( label, orderby, order ).
  * @var string  $sort    Current sort key.
  * @var array[] $cards   Result cards.
@@ -34,7 +35,7 @@ $senw_val = static function ( $name ) use ( $raw ) {
 			</div>
 		<?php endif; ?>
 		<div class="senw-listings-fields">
-			<?php foreach ( array( 'status' => SENW_CRM_Properties::STATUSES, 'property_type' => SENW_CRM_Properties::TYPES ) as $senw_name => $senw_options ) : ?>
+			<?php foreach ( $options as $senw_name => $senw_options ) : ?>
 				<p class="senw-listings-field">
 					<label for="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"><?php echo esc_html( $filters[ $senw_name ][1] ); ?></label>
 					<select name="<?php echo esc_attr( $senw_name ); ?>" id="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"<?php echo isset( $errors[ $senw_name ] ) ? ' aria-invalid="true"' : ''; ?>>
