@@ -262,3 +262,40 @@ def test_repeat_create_by_same_email_reuses_person_and_open_lead(api, wordpress,
     third = api("manager").post(_u(wordpress, "/leads"), json={**body, "message": "third"}, timeout=20)
     assert third.status_code == 201
     assert third.json()["id"] != lead_id and third.json()["person_id"] == person_id
+
+
+def test_concurrent_submissions_by_one_new_person_make_one_person_and_lose_nothing(api, wordpress, db):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tag = secrets.token_hex(4)
+    email = f"race.{tag}@example.com"
+    sessions = [api("manager") for _ in range(6)]
+
+    def submit(k: int):
+        return sessions[k].post(_u(wordpress, "/leads"), json={
+            "first_name": "Rae", "last_name": f"Race{tag}", "email": email, "message": f"try {k}",
+            "agent_id": wordpress.users["agent1"]}, timeout=60)
+
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(submit, range(6)))
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201], [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    lead_id = responses[0].json()["id"]
+    assert _scalar(db, "SELECT COUNT(*) FROM {t:people} p JOIN {t:person_emails} e ON e.person_id = p.id "
+                       "WHERE e.email = :e", e=email) == 1
+    assert _scalar(db, "SELECT COUNT(*) FROM {t:outbox} WHERE JSON_EXTRACT(payload, '$.lead_id') = :id",
+                   id=lead_id) == 6
+    # Every message is kept: the first on the lead, the other five on its timeline.
+    assert _scalar(db, "SELECT COUNT(*) FROM {t:activities} WHERE lead_id = :id AND kind = 'message'",
+                   id=lead_id) == 5
+
+
+def test_agent_may_create_a_lead_for_themself_but_not_for_a_colleague(api, wordpress):
+    tag = secrets.token_hex(4)
+    body = {"first_name": "Self", "last_name": f"Made{tag}", "email": f"self.{tag}@example.com"}
+    r = api("agent2").post(_u(wordpress, "/leads"), json={**body, "agent_id": wordpress.users["agent2"]},
+                           timeout=20)
+    assert r.status_code == 201 and r.json()["agent_id"] == wordpress.users["agent2"]
+    r = api("agent2").post(_u(wordpress, "/leads"), json={
+        **body, "email": f"other.{tag}@example.com", "agent_id": wordpress.users["agent3"]}, timeout=20)
+    assert r.status_code == 403 and "agent_id" in r.json()["data"]["params"]

@@ -373,7 +373,8 @@ class SENW_CRM_Leads {
 		$actor    = (int) $actor_user_id;
 		$agent_id = null;
 		if ( ! empty( $clean['agent_id'] ) ) {
-			if ( ! SENW_CRM_Visibility::can_assign_to( $actor, (int) $clean['agent_id'] ) ) {
+			$self = (int) $clean['agent_id'] === $actor && user_can( $actor, 'senw_edit_leads' );
+			if ( ! $self && ! SENW_CRM_Visibility::can_assign_to( $actor, (int) $clean['agent_id'] ) ) {
 				return new WP_Error( 'senw_crm_cannot_assign', __( 'You may not assign leads to that agent.', 'senw-crm' ), array( 'status' => 403, 'params' => array( 'agent_id' => __( 'You may not assign leads to that agent.', 'senw-crm' ) ) ) );
 			}
 			$agent_id = (int) $clean['agent_id'];
@@ -383,11 +384,14 @@ class SENW_CRM_Leads {
 		}
 
 		$result = null;
-		for ( $attempt = 0; $attempt < 3; $attempt++ ) {
+		// A concurrent submission by the same new person loses the race on the
+		// unique email/phone key (or deadlocks); the retry then finds the person.
+		for ( $attempt = 0; $attempt < 5; $attempt++ ) {
 			$result = self::create_once( $clean, $actor, $agent_id, $context );
 			if ( ! is_wp_error( $result ) || 'senw_crm_conflict' !== $result->get_error_code() ) {
 				break;
 			}
+			usleep( wp_rand( 2000, 20000 ) * ( $attempt + 1 ) );
 		}
 		if ( is_wp_error( $result ) ) {
 			if ( 'senw_crm_conflict' === $result->get_error_code() ) {
