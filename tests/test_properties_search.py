@@ -186,6 +186,11 @@ def test_capabilities(seeded, api, route, wordpress):
     r = session.get(wordpress.wp_url + "/wp-admin/admin.php?page=senw-crm-properties", timeout=30)
     assert r.status_code == 403
     assert PREFIX + "-" not in r.text
+    # the CRM menu lists the screens for an agent
+    menu = admin_session(wordpress, "agent1").get(wordpress.wp_url + "/wp-admin/admin.php?page=senw-crm",
+                                                  timeout=30).text
+    assert "href='admin.php?page=senw-crm-properties'" in menu
+    assert "href='admin.php?page=senw-crm-mls-sync'" in menu
 
 
 def test_item_route_and_schema(seeded, api, route):
