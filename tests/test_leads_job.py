@@ -149,3 +149,26 @@ def test_worker_retries_a_failed_provider_call_through_rq_retry(db, crm, agents,
     assert [r.status for r in sent["sms"]] == [429] * 4 + [201]
     assert len(sent["email"]) == 1
     assert messages(db, lead["lead_id"])["sms"].status == "sent"
+
+
+def test_agent_without_a_valid_mobile_gets_the_email_only(db, wordpress, agents, standins):
+    teamlead = wordpress.users["teamlead"]
+    with db.Session.begin() as s:
+        s.execute(db.sql("INSERT INTO {t:agents} (user_id, active, paused, mobile_phone, email) "
+                         "VALUES (:u, 0, 0, 'call the office', '')"), {"u": teamlead})
+    try:
+        lead = insert_lead(db, email=unique_email(), phone=unique_phone(), agent_id=teamlead)
+        assert process_new_lead(lead["lead_id"])["messages"] == ["sent"]
+        assert process_new_lead(lead["lead_id"])["messages"] == []
+        msgs = messages(db, lead["lead_id"])
+        assert set(msgs) == {"email"}
+        assert msgs["email"].to_address == "teamlead@example.com"   # the WordPress account's
+        with db.engine.connect() as conn:
+            notes = conn.execute(db.sql(
+                "SELECT body FROM {t:activities} WHERE lead_id = :id AND kind = 'system' "
+                "AND body LIKE '%no valid mobile%'"), {"id": lead["lead_id"]}).all()
+        assert len(notes) == 1
+        assert lead_requests(standins, lead["lead_id"])["sms"] == []
+    finally:
+        with db.Session.begin() as s:
+            s.execute(db.sql("DELETE FROM {t:agents} WHERE user_id = :u"), {"u": teamlead})

@@ -26,6 +26,7 @@ from ..scoring.initial import LeadFacts, Score, score_lead
 from .agents import agent_contacts
 from .assign import assign_lead
 from .dedupe import dedupe_person
+from .normalize import InvalidContact, normalize_phone
 from .timeline import add_activity
 
 log = logging.getLogger(__name__)
@@ -130,8 +131,10 @@ def prepare_lead(session: Session, lead_id: int, region: str = "US") -> Prepared
     return Prepared(lead_id, assignment.agent_id, state)
 
 
-def agent_alerts(session: Session, lead_id: int, wp_url: str) -> list[Outgoing]:
-    """The email and SMS telling the assigned agent about the lead."""
+def agent_alerts(session: Session, lead_id: int, wp_url: str,
+                 region: str = "US") -> list[Outgoing]:
+    """The email and SMS telling the assigned agent about the lead (no SMS when
+    the agent's mobile is missing or not a valid number)."""
     db = get_db()
     lead = session.execute(db.sql(
         "SELECT id, person_id, agent_id, display_name, primary_email, primary_phone, source, "
@@ -140,6 +143,10 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str) -> list[Outgoing]:
     if not lead.agent_id:
         return []
     email, mobile = agent_contacts(session, int(lead.agent_id))
+    try:
+        mobile = normalize_phone(mobile, region) if mobile else ""
+    except InvalidContact:
+        mobile = ""
     name = lead.display_name or "(no name)"
     link = wp_url.rstrip("/") + LEAD_PATH.format(id=lead.id)
     contact = ", ".join(x for x in (lead.primary_phone, lead.primary_email) if x)
@@ -170,10 +177,10 @@ def notify_agent(db: Database, cfg: Config, lead_id: int,
     email_client = email_client or SendGridClient.from_config(cfg)
     sms_client = sms_client or TwilioClient.from_config(cfg)
     with db.Session.begin() as s:
-        alerts = agent_alerts(s, lead_id, cfg.wp_url)
+        alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region)
         if alerts and not any(a.channel == "sms" for a in alerts):
-            _note_once(s, lead_id, "no-mobile",
-                       "The assigned agent has no mobile number on file; no SMS was sent.")
+            _note_once(s, lead_id, "no-mobile", "The assigned agent has no valid mobile "
+                       "number on file; no SMS was sent.")
     statuses: list[str] = []
     failure: NotificationFailed | None = None
     for msg in alerts:
