@@ -12,7 +12,7 @@ from standins.rows import insert_lead, unique_email, unique_phone
 
 from sidecar.leads.assign import pick_round_robin
 from sidecar.leads.dedupe import dedupe_person
-from sidecar.leads.pipeline import in_transaction, prepare_lead
+from sidecar.leads.pipeline import TransactionConflict, in_transaction, prepare_lead
 
 
 def one(db, sql: str, **params):
@@ -233,3 +233,18 @@ def test_score_sets_temperature_but_never_lowers_one_a_person_chose(db, agents):
     note = one(db, "SELECT body FROM {t:activities} WHERE lead_id = :id AND "
                "JSON_EXTRACT(meta, '$.step') = 'score'", id=chosen["lead_id"])
     assert note.body.startswith("Initial score 15 (cold; kept hot as set)")
+
+
+def test_a_lasting_conflict_is_raised_without_the_values(db):
+    email = unique_email("conflict")
+    lead = insert_lead(db, email=email)
+    calls = []
+
+    def insert_duplicate(s):
+        calls.append(1)
+        s.execute(db.sql("INSERT INTO {t:person_emails} (person_id, email) VALUES (:p, :e)"),
+                  {"p": lead["person_id"], "e": email})
+
+    with pytest.raises(TransactionConflict) as err:
+        in_transaction(db, insert_duplicate, attempts=2)
+    assert len(calls) == 2 and email not in str(err.value) and err.value.__cause__ is None

@@ -38,6 +38,10 @@ RETRYABLE_DB_ERRORS = (1213, 1205, 1062)
 LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
 
 
+class TransactionConflict(RuntimeError):
+    """A transaction kept conflicting; the message carries no row values."""
+
+
 @dataclass(frozen=True)
 class Prepared:
     lead_id: int
@@ -53,6 +57,12 @@ def in_transaction(db: Database, fn: Callable[[Session], T], attempts: int = 5) 
                 return fn(s)
         except (OperationalError, IntegrityError) as exc:
             code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+            if isinstance(exc, IntegrityError) and (code not in RETRYABLE_DB_ERRORS
+                                                    or attempt == attempts):
+                # Its message quotes the conflicting value (an email or phone):
+                # keep that out of RQ's failure log.
+                raise TransactionConflict(f"integrity error (MySQL {code}) after "
+                                          f"{attempt} attempt(s)") from None
             if code not in RETRYABLE_DB_ERRORS or attempt == attempts:
                 raise
             log.info("transaction conflict (MySQL %s), attempt %d; retrying", code, attempt)
