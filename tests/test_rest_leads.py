@@ -119,6 +119,10 @@ def test_list_search_filters_and_pagination_headers(api, wordpress):
     assert created["id"] in found(search=f"quinn{tag}", temperature="hot")
     assert created["id"] not in found(search=f"quinn{tag}", temperature="cold")
     assert created["id"] not in found(search=f"quinn{tag}", status="lost")
+    # Full-text stopwords ("will", "the") in a name still find the person.
+    will = _lead(api, wordpress, "agent3", first_name="Will", last_name=f"The{tag}")
+    assert will["id"] in found(search=f"Will The{tag}")
+    assert will["id"] in found(search="will")
 
     r = mgr.get(_u(wordpress, "/leads"), params={"per_page": 1, "page": 1, "orderby": "display_name",
                                                   "order": "asc"}, timeout=20)

@@ -29,6 +29,9 @@ class SENW_CRM_Leads {
 		'temperature'  => "FIELD(l.temperature,'hot','warm','cold')",
 	);
 
+	/** InnoDB's default full-text stopwords of 3+ characters (INNODB_FT_DEFAULT_STOPWORD). */
+	const FT_STOPWORDS = array( 'about', 'are', 'com', 'for', 'from', 'how', 'that', 'the', 'this', 'was', 'what', 'when', 'where', 'who', 'will', 'with', 'und', 'www' );
+
 	/** Lead columns the REST API and screens get (list rows). */
 	const LIST_COLUMNS = 'l.id, l.person_id, l.display_name, l.primary_email, l.primary_phone, l.source, l.status, l.temperature, l.score, l.agent_id, l.listing_key, l.pipeline_state, l.created_at, l.updated_at, l.last_activity_at';
 
@@ -134,27 +137,29 @@ class SENW_CRM_Leads {
 			);
 		}
 		$terms = preg_split( '/[^\p{L}\p{N}_]+/u', mb_strtolower( $search ), -1, PREG_SPLIT_NO_EMPTY );
-		$terms = array_slice( $terms, 0, 8 );
-		// InnoDB indexes words of 3+ characters; shorter input falls back to a name prefix.
-		$long = array_filter(
-			$terms,
-			static function ( $t ) {
-				return mb_strlen( $t ) >= 3;
+		// InnoDB indexes only words of 3+ characters that are not stopwords
+		// ("will", "the"), so those terms cannot go through MATCH: they filter
+		// the rows the indexed terms found with a LIKE, or, when no term is
+		// indexable, the search is a name prefix (idx_name).
+		$indexed = array();
+		$other   = array();
+		foreach ( array_slice( $terms, 0, 8 ) as $t ) {
+			if ( mb_strlen( $t ) >= 3 && ! in_array( $t, self::FT_STOPWORDS, true ) ) {
+				$indexed[] = '+' . $t . '*';
+			} else {
+				$other[] = $t;
 			}
-		);
-		if ( empty( $long ) ) {
+		}
+		if ( empty( $indexed ) ) {
 			return array( 'sql' => 'l.display_name LIKE %s', 'args' => array( $wpdb->esc_like( $search ) . '%' ) );
 		}
-		$boolean = implode(
-			' ',
-			array_map(
-				static function ( $t ) {
-					return '+' . $t . '*';
-				},
-				$long
-			)
-		);
-		return array( 'sql' => 'MATCH(l.search_text) AGAINST (%s IN BOOLEAN MODE)', 'args' => array( $boolean ) );
+		$sql  = 'MATCH(l.search_text) AGAINST (%s IN BOOLEAN MODE)';
+		$args = array( implode( ' ', $indexed ) );
+		foreach ( $other as $t ) {
+			$sql   .= ' AND l.search_text LIKE %s';
+			$args[] = '%' . $wpdb->esc_like( $t ) . '%';
+		}
+		return array( 'sql' => $sql, 'args' => $args );
 	}
 
 	/** List rows for the given lead ids, in that order, with the agent's name. */
