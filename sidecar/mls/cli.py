@@ -26,7 +26,7 @@ def _sync(args: argparse.Namespace) -> int:
 
         def progress(done: int, total: int | None) -> None:
             if total is not None:
-                bar.total = total + done - (bar.n if bar.n < done else 0)
+                bar.total = total
             bar.update(done - bar.n)
 
     try:

@@ -257,11 +257,12 @@ class Replicator:
             if last is not None and cp is not None:
                 cp.load_ts, cp.load_key = last
                 store.write_checkpoint(conn, db, self.settings.feed_id, rmap.resource, cp)
-            store.add_progress(conn, db, self.run_id, counts, rmap.resource,
-                               None if total is None else total + self.totals.done)
+            # $count answers for the rest of the chain: add what came before it
+            run_total = None if total is None else total + self.totals.done
+            store.add_progress(conn, db, self.run_id, counts, rmap.resource, run_total)
         self.totals.add(counts)
         if self.progress is not None:
-            self.progress(self.totals.done, total)
+            self.progress(self.totals.done, run_total)
         self.pages += 1
         if self.on_page is not None:
             self.on_page(rmap.resource, self.pages)
