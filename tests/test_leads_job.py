@@ -172,3 +172,16 @@ def test_agent_without_a_valid_mobile_gets_the_email_only(db, wordpress, agents,
     finally:
         with db.Session.begin() as s:
             s.execute(db.sql("DELETE FROM {t:agents} WHERE user_id = :u"), {"u": teamlead})
+
+
+def test_without_credentials_the_alerts_are_recorded_as_simulated(db, agents, standins,
+                                                                   monkeypatch):
+    for name in ("SENW_SENDGRID_API_KEY", "SENW_TWILIO_ACCOUNT_SID", "SENW_TWILIO_AUTH_TOKEN"):
+        monkeypatch.setenv(name, "")
+    lead = insert_lead(db, email=unique_email(), phone=unique_phone())
+    assert process_new_lead(lead["lead_id"])["messages"] == ["simulated", "simulated"]
+    msgs = messages(db, lead["lead_id"])
+    assert {m.status for m in msgs.values()} == {"simulated"}
+    assert all(m.provider_message_id is None for m in msgs.values())
+    assert lead_requests(standins, lead["lead_id"]) == {"email": [], "sms": []}
+    assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
