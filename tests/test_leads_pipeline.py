@@ -32,10 +32,11 @@ def test_people_sharing_a_phone_in_different_formats_are_merged_into_the_oldest(
     typed_a = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     typed_b = f"({digits[:3]}) {digits[3:6]} {digits[6:]}"
     email_a, email_b = unique_email("older"), unique_email("newer")
-    a = insert_lead(db, first="Robin", last="Older", email=email_a, phone=typed_a,
-                    created_at="2026-01-01 10:00:00")
+    # B's rows get the smaller ids, A is the older person: A's primaries must win.
     b = insert_lead(db, first="Robin", last="Newer", email=email_b, phone=typed_b,
                     message="second inquiry")
+    a = insert_lead(db, first="Robin", last="Older", email=email_a, phone=typed_a,
+                    created_at="2026-01-01 10:00:00")
     with db.Session.begin() as s:        # A's own job ran long ago: A is normalized
         dedupe_person(s, a["person_id"], lead_id=a["lead_id"])
 
@@ -53,8 +54,8 @@ def test_people_sharing_a_phone_in_different_formats_are_merged_into_the_oldest(
     assert [p.phone_e164 for p in phones] == [e164]
     emails = rows(db, "SELECT email, person_id, is_primary FROM {t:person_emails} "
                   "WHERE email IN (:x, :y) ORDER BY id", x=email_a, y=email_b)
-    assert [(e.email, e.person_id, e.is_primary) for e in emails] == [
-        (email_a, a["person_id"], 1), (email_b, a["person_id"], 0)]
+    assert sorted((e.email, e.person_id, e.is_primary) for e in emails) == sorted([
+        (email_a, a["person_id"], 1), (email_b, a["person_id"], 0)])
     assert one(db, "SELECT person_id FROM {t:leads} WHERE id = :id",
                id=b["lead_id"]).person_id == a["person_id"]
     assert one(db, "SELECT person_id FROM {t:consents} WHERE lead_id = :id",

@@ -140,7 +140,11 @@ def merge_people(session: Session, person_ids: set[int], *,
     losers = [p for p in live if p.id != survivor.id]
     loser_ids = [p.id for p in losers]
     args = {"s": survivor.id, "ids": loser_ids}
-    for table in ("person_emails", "person_phones", *PERSON_OWNED):
+    # The survivor's own primary email/phone stays primary; moved ones are not.
+    for table in ("person_emails", "person_phones"):
+        session.execute(_in(db.sql(f"UPDATE {{t:{table}}} SET person_id = :s, is_primary = 0 "
+                                   "WHERE person_id IN :ids")), args)
+    for table in PERSON_OWNED:
         session.execute(_in(db.sql(f"UPDATE {{t:{table}}} SET person_id = :s "
                                    "WHERE person_id IN :ids")), args)
     session.execute(_in(db.sql("UPDATE {t:people} SET merged_into = :s WHERE id IN :ids "
