@@ -303,3 +303,20 @@ def test_agent_may_create_a_lead_for_themself_but_not_for_a_colleague(api, wordp
     r = api("agent2").post(_u(wordpress, "/leads"), json={
         **body, "email": f"other.{tag}@example.com", "agent_id": wordpress.users["agent3"]}, timeout=20)
     assert r.status_code == 403 and "agent_id" in r.json()["data"]["params"]
+
+
+def test_create_kicks_the_sidecar_which_dispatches_the_outbox_row(api, crm, db):
+    """No scheduler runs in tests, so only the plugin's signed kick can move the row."""
+    import time
+
+    tag = secrets.token_hex(4)
+    r = api("manager").post(_u(crm, "/leads"), json={
+        "first_name": "Kit", "last_name": f"Kick{tag}", "email": f"kit.{tag}@example.com",
+        "agent_id": crm.users["agent2"]}, timeout=20)
+    assert r.status_code == 201, r.text
+    sql = ("SELECT dispatched_at FROM {t:outbox} WHERE topic = 'lead.created' "
+           "AND JSON_EXTRACT(payload, '$.lead_id') = :id")
+    deadline = time.monotonic() + 20
+    while _scalar(db, sql, id=r.json()["id"]) is None:
+        assert time.monotonic() < deadline, "outbox row was not dispatched after the kick"
+        time.sleep(0.1)
