@@ -1,0 +1,54 @@
+"""An agent sets their mobile phone (for SMS lead alerts) and pauses new leads on
+their own profile screen; senw_agents follows. Uses a throwaway agent that is
+deleted afterwards, so the session's round-robin pool is unchanged."""
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from conftest import login
+
+
+@pytest.fixture
+def temp_agent(wordpress):
+    name = "agp" + secrets.token_hex(3)
+    password = "pw-" + secrets.token_hex(6)
+    uid = int(wordpress.wp_eval(
+        f"echo wp_insert_user( array( 'user_login' => '{name}', 'user_pass' => '{password}',"
+        f" 'user_email' => '{name}@example.com', 'role' => 'senw_agent' ) );").strip())
+    yield name, password, uid
+    wordpress.wp_eval(f"require_once ABSPATH . 'wp-admin/includes/user.php'; wp_delete_user( {uid} );")
+
+
+def _agent_row(db, uid: int):
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql("SELECT mobile_phone, paused, active FROM {t:agents} WHERE user_id = :u"),
+                            {"u": uid}).one_or_none()
+
+
+def test_agent_sets_mobile_and_pauses_on_profile(page, wordpress, db, temp_agent):
+    name, password, uid = temp_agent
+    assert tuple(_agent_row(db, uid)) == ("", 0, 1)
+    login(page, wordpress, name, password)
+    page.goto("/wp-admin/profile.php")
+    page.fill("#senw_mobile_phone", "(503) 555-0177")
+    page.check("#senw_paused")
+    page.click("#submit")
+    page.wait_for_selector("#message.updated, .notice-success")
+    assert tuple(_agent_row(db, uid)) == ("+15035550177", 1, 1)
+    assert page.input_value("#senw_mobile_phone") == "(503) 555-0177"
+
+    # A bad number is refused with a message next to the form; nothing changes.
+    page.fill("#senw_mobile_phone", "call me maybe")
+    page.uncheck("#senw_paused")
+    page.click("#submit")
+    assert "Enter the mobile phone" in page.inner_text(".notice-error, .error")
+    assert _agent_row(db, uid)[0] == "+15035550177"
+
+
+def test_profile_fields_escape_stored_values(page, wordpress, db, temp_agent):
+    name, password, uid = temp_agent
+    wordpress.wp_eval(f"update_user_meta( {uid}, 'senw_mobile_phone', '\"><script>x</script>' );")
+    login(page, wordpress, name, password)
+    page.goto("/wp-admin/profile.php")
+    assert page.input_value("#senw_mobile_phone") == '"><script>x</script>'
