@@ -140,7 +140,8 @@ def test_create_update_assign_notes_round_trip(api, wordpress, db):
         "first_name": "Rene", "last_name": f"Round{tag}", "email": f"  Rene.{tag}@Example.COM ",
         "phone": "(503) 555-01" + tag[:2].translate(str.maketrans("abcdef", "123456")),
         "message": "Looking for a 3 bed\nnear the park", "listing_key": f"LK-{tag}",
-        "consent": True, "agent_id": wordpress.users["agent1"]}, timeout=20)
+        "consent": True, "consent_text": "I agree to <b>calls</b> & texts.",
+        "agent_id": wordpress.users["agent1"]}, timeout=20)
     assert r.status_code == 201, r.text
     lead = r.json()
     lead_id = lead["id"]
@@ -150,7 +151,11 @@ def test_create_update_assign_notes_round_trip(api, wordpress, db):
     assert lead["status"] == "new" and lead["agent_id"] == wordpress.users["agent1"]
     assert lead["has_consent"] is True and lead["message"] == "Looking for a 3 bed\nnear the park"
     # The same transaction wrote consent, the InternetTracking event and the outbox row.
-    assert _scalar(db, "SELECT COUNT(*) FROM {t:consents} WHERE lead_id = :id", id=lead_id) >= 1
+    with db.engine.connect() as conn:
+        consents = conn.execute(db.sql("SELECT channel, consent_text, ip_address FROM {t:consents} "
+                                       "WHERE lead_id = :id ORDER BY channel"), {"id": lead_id}).all()
+    assert [tuple(c) for c in consents] == [
+        (ch, "I agree to <b>calls</b> & texts.", "127.0.0.1") for ch in ("email", "phone", "sms")]
     assert _scalar(db, "SELECT event_type FROM {t:events} WHERE lead_id = :id AND object_key = :k",
                    id=lead_id, k=f"LK-{tag}") == "SubmissionOfLeadForm"
     assert _scalar(db, "SELECT COUNT(*) FROM {t:outbox} WHERE topic = 'lead.created' "

@@ -392,6 +392,11 @@ class SENW_CRM_REST_Leads_Controller extends WP_REST_Controller {
 					'type'        => 'boolean',
 					'context'     => array(),
 				),
+				'consent_text'     => array(
+					'description' => __( 'The exact consent text the person was shown (write only; defaults to the site\'s consent text).', 'senw-crm' ),
+					'type'        => 'string',
+					'context'     => array(),
+				),
 				'has_consent'      => $ro( 'boolean', __( 'Whether a consent is on record for the person.', 'senw-crm' ) ),
 				'created_at'       => $ro( 'string', __( 'When the lead was received (UTC).', 'senw-crm' ), array( 'format' => 'date-time' ) ),
 				'updated_at'       => $ro( 'string', __( 'Last change (UTC).', 'senw-crm' ), array( 'format' => 'date-time' ) ),
