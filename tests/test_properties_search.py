@@ -204,3 +204,16 @@ def test_item_route_and_schema(seeded, api, route):
     assert api("agent3").get(route + "/NO-SUCH-KEY").status_code == 404
     schema = api("agent3").options(route).json()["schema"]
     assert "ListPrice" in schema["properties"]
+
+
+def test_rest_keyword_pages_and_total(seeded, api, route):
+    expected = keys_where(seeded, "searchable = 1 AND PublicRemarks LIKE '%waterfront%'", {},
+                          "ORDER BY ListPrice DESC, id DESC")
+    got = []
+    for page in (1, 2):
+        r = api("agent1").get(route, params={"keyword": "waterfront", "orderby": "price", "per_page": 10,
+                                             "page": page}, timeout=30)
+        assert r.status_code == 200
+        assert int(r.headers["X-WP-Total"]) == len(expected)
+        got += [i["ListingKey"] for i in r.json()]
+    assert got == expected[:20]
