@@ -1,7 +1,8 @@
 """Property search p95 through GET /senw-crm/v1/properties at 100,000 listings,
 for five filter combinations, next to the same route at 1,000 listings (and
-WordPress core's GET /wp/v2/posts on the same server as a floor), all in one
-run on a private bench database with real WordPress served by PHP.
+WordPress core's GET /wp/v2/posts as a floor), in one run: two private bench
+databases (1k and 100k listings, multi-row INSERTs), each with real WordPress
+served by PHP, requests interleaved so machine load hits both alike.
 
     .venv/bin/python bench/property_search.py [--requests 60] [--big 100000]
 """
@@ -70,56 +71,75 @@ def seed_listings(stack, start: int, end: int, batch: int = 2000) -> None:
         conn.close()
 
 
-def measure(session, url: str, params: dict, n: int) -> list[float]:
-    def once() -> None:
+def app_session(stack):
+    import requests
+
+    out = stack.wp_eval(
+        "$u = get_user_by( 'login', 'agent1' );\n"
+        "list( $pw ) = WP_Application_Passwords::create_new_application_password("
+        " $u->ID, array( 'name' => 'bench' ) );\necho 'PW=' . $pw;\n")
+    session = requests.Session()
+    session.auth = ("agent1", out.split("PW=", 1)[1].strip())
+    return session
+
+
+def interleaved(targets: list[tuple], params: dict, n: int) -> list[list[float]]:
+    """Times n rounds of one request to each target in turn, so load on this
+    shared machine hits every target alike; returns one list per target."""
+    def get(session, url) -> None:
         r = session.get(url, params=params, timeout=60)
         r.raise_for_status()
-    once()  # warm (opcache, buffer pool)
-    return timed(once, n)
+    for session, url in targets:
+        get(session, url)  # warm (opcache, buffer pool)
+    times: list[list[float]] = [[] for _ in targets]
+    for _ in range(n):
+        for i, (session, url) in enumerate(targets):
+            times[i] += timed(lambda s=session, u=url: get(s, u), 1)
+    return times
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--requests", type=int, default=60, help="requests per combination")
+    ap.add_argument("--requests", type=int, default=60, help="requests per combination and size")
     ap.add_argument("--small", type=int, default=1000)
     ap.add_argument("--big", type=int, default=100_000)
     args = ap.parse_args()
 
-    import requests
-
-    stack = bench_stack("props")
+    small, big = bench_stack("props_1k"), bench_stack("props_100k")
     try:
-        stack.install_wordpress(demo_users=True)
-        stack.start_wordpress()
-        out = stack.wp_eval(
-            "$u = get_user_by( 'login', 'agent1' );\n"
-            "list( $pw ) = WP_Application_Passwords::create_new_application_password("
-            " $u->ID, array( 'name' => 'bench' ) );\necho 'PW=' . $pw;\n")
-        session = requests.Session()
-        session.auth = ("agent1", out.split("PW=", 1)[1].strip())
-        route = stack.wp_url + "/wp-json/senw-crm/v1/properties"
-        core = stack.wp_url + "/wp-json/wp/v2/posts"
+        sessions = {}
+        for stack, size in ((small, args.small), (big, args.big)):
+            stack.install_wordpress(demo_users=True)
+            stack.start_wordpress()
+            seed_listings(stack, 0, size)
+            sessions[size] = app_session(stack)
+        route = "/wp-json/senw-crm/v1/properties"
+        targets = [(sessions[args.small], small.wp_url + route), (sessions[args.big], big.wp_url + route)]
+        for size, stack in ((args.small, small), (args.big, big)):
+            total = sessions[size].get(stack.wp_url + route, params={"per_page": 1}, timeout=60)
+            print(f"{stack.db_name}: {size:,} listings ({int(total.headers['X-WP-Total']):,} searchable),"
+                  f" WordPress at {stack.wp_url}")
 
-        results: dict[str, dict[str, list[float]]] = {}
-        for label, size, start in (("1k", args.small, 0), ("100k", args.big, args.small)):
-            seed_listings(stack, start, size)
-            total = session.get(route, params={"per_page": 1}, timeout=60).headers["X-WP-Total"]
-            print(f"\n== {label}: {size:,} listings ({int(total):,} searchable) ==", flush=True)
-            results[label] = {"core /wp/v2/posts": measure(session, core, {"per_page": 20}, args.requests)}
-            print(f"  {'core GET /wp/v2/posts (floor)':52s} {summary(results[label]['core /wp/v2/posts'])}")
-            for name, params in {**COMBOS, **EXTRA}.items():
-                results[label][name] = measure(session, route, {"per_page": 20, **params}, args.requests)
-                print(f"  {name:52s} {summary(results[label][name])}", flush=True)
+        rows = []
+        core = interleaved([(sessions[args.small], small.wp_url + "/wp-json/wp/v2/posts"),
+                            (sessions[args.big], big.wp_url + "/wp-json/wp/v2/posts")],
+                           {"per_page": 20}, args.requests)
+        rows.append(("core GET /wp/v2/posts (floor)", *core))
+        for name, params in {**COMBOS, **EXTRA}.items():
+            rows.append((name, *interleaved(targets, {"per_page": 20, **params}, args.requests)))
 
-        print("\n== p95 at 100,000 listings vs the same route at 1,000 (same run) ==")
-        print(f"  {'combination':52s} {'1k p95':>9s} {'100k p95':>9s} {'ratio':>6s}  {'100k-core':>9s}")
-        for name in ["core /wp/v2/posts", *COMBOS, *EXTRA]:
-            small, big = pct(results["1k"][name], 95), pct(results["100k"][name], 95)
-            extra = big - pct(results["100k"]["core /wp/v2/posts"], 95)
-            print(f"  {name:52s} {small * 1000:7.1f}ms {big * 1000:7.1f}ms {big / small:5.2f}x "
-                  f"{extra * 1000:7.1f}ms")
+        print(f"\nGET {route}, per_page 20, {args.requests} requests each, 1k and 100k interleaved")
+        print(f"  {'combination':52s} {'1k p95':>9s} {'100k p95':>9s} {'ratio':>6s}   100k p50")
+        for name, t_small, t_big in rows:
+            print(f"  {name:52s} {pct(t_small, 95) * 1000:7.1f}ms {pct(t_big, 95) * 1000:7.1f}ms "
+                  f"{pct(t_big, 95) / pct(t_small, 95):5.2f}x  {pct(t_big, 50) * 1000:7.1f}ms")
+        print("\n(detail)")
+        for name, t_small, t_big in rows:
+            print(f"  {name:52s} 1k   {summary(t_small)}")
+            print(f"  {'':52s} 100k {summary(t_big)}")
     finally:
-        teardown(stack)
+        teardown(small)
+        teardown(big)
     return 0
 
 
