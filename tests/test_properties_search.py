@@ -170,6 +170,11 @@ def test_removed_listings_only_for_sync_capability(seeded, api, route):
     expected = keys_where(seeded, "PostalCode = '97901'")
     assert sorted(ours(got)) == sorted(ours(expected))
     assert set(got) & set(removed)
+    # one removed listing: only with show_removed, only for the sync capability
+    one = f"{route}/{removed[0]}"
+    assert api("manager").get(one).status_code == 404
+    assert api("manager").get(one, params={"show_removed": "true"}).json()["searchable"] is False
+    assert api("agent1").get(one, params={"show_removed": "true"}).status_code == 404
 
 
 def test_capabilities(seeded, api, route, wordpress):
