@@ -559,7 +559,8 @@ class SENW_CRM_Leads {
 		if ( ! SENW_CRM_Visibility::can_edit_lead( $actor, $lead_id ) ) {
 			return self::forbidden();
 		}
-		if ( isset( $fields['agent_id'] ) ) {
+		// Sending the current agent back (a client PUTting the whole lead) is not a reassignment.
+		if ( isset( $fields['agent_id'] ) && (int) $fields['agent_id'] !== (int) $wpdb->get_var( $wpdb->prepare( 'SELECT agent_id FROM `' . SENW_CRM_Db::t( 'leads' ) . '` WHERE id = %d', $lead_id ) ) ) { // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 			$assigned = self::assign( $lead_id, $fields['agent_id'], $actor );
 			if ( is_wp_error( $assigned ) ) {
 				return $assigned;
