@@ -32,8 +32,9 @@ from sidecar.mls.replicate import MEDIA_COLUMNS, PROPERTY_COLUMNS, run_sync
 from sidecar.mls.store import MultiRowInsert
 
 
-def child_peak_rss_mb(argv: list[str], env: dict[str, str], log: Path) -> tuple[float, float]:
-    """Run a child to completion; (seconds, its own peak RSS in MB, from wait4)."""
+def run_child(argv: list[str], env: dict[str, str], log: Path) -> tuple[float, float, float]:
+    """Run a child to completion; (seconds, its own peak RSS in MB and its CPU
+    seconds, from wait4)."""
     start = time.perf_counter()
     with open(log, "ab") as out:
         proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -42,7 +43,7 @@ def child_peak_rss_mb(argv: list[str], env: dict[str, str], log: Path) -> tuple[
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{argv} failed; see {log}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def baseline_insert(db: Database) -> tuple[float, int, int]:
@@ -126,7 +127,7 @@ def main() -> int:
               f"{cpu} CPUs, load average {load:.1f} at start")
 
         # 1. full load, as the CLI runs it (its own process, for its peak RSS)
-        seconds, peak_mb = child_peak_rss_mb(
+        seconds, peak_mb, cpu_seconds = run_child(
             [sys.executable, "-m", "sidecar.cli", "mls", "full-load", "--feed", "bench",
              "--no-progress"], env, run_dir / "full-load.log")
         db = Database(load_config(env))
@@ -153,7 +154,7 @@ def main() -> int:
         assert result.updated == args.changed, result
 
         # 4. peak memory baseline: an interpreter that imported the sync and stopped
-        _, idle_mb = child_peak_rss_mb(
+        _, idle_mb, _ = run_child(
             [sys.executable, "-c", "import sidecar.mls.replicate, sidecar.cli"], env,
             run_dir / "idle.log")
 
@@ -162,6 +163,8 @@ def main() -> int:
               f"{sync_rate:14,.0f} {base_rate:14,.0f} {sync_rate / base_rate:7.2f}")
         print(f"{'  full load seconds / plain INSERT seconds':44} {seconds:14.1f} "
               f"{base_seconds:14.1f}")
+        print(f"{'  sync process CPU seconds (listings/CPU-s)':44} {cpu_seconds:14.1f} "
+              f"{args.listings / cpu_seconds:14,.0f}")
         per_k = seconds / args.listings * args.changed
         print(f"{'incremental, ' + format(args.changed, ',') + ' changed listings, s':44} "
               f"{incr_seconds:14.2f} {per_k:14.2f} {incr_seconds / per_k:7.2f}"
