@@ -85,9 +85,23 @@ def lead_by_email(db: Database, email: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def crm_counts(db: Database) -> dict[str, int]:
-    return {t: int(scalar(db, f"SELECT COUNT(*) FROM {{t:{t}}}"))
-            for t in ("people", "person_emails", "leads", "consents", "outbox")}
+def marker() -> str:
+    """A unique word to put in a submission's last name and message."""
+    return "Mk" + uuid.uuid4().hex[:10]
+
+
+def traces(db: Database, mark: str) -> int:
+    """Rows a submission carrying `mark` (in a name, email or message) left
+    behind. Counted by identity, not table totals: the sidecar's workers may be
+    writing other rows while a test runs."""
+    like = f"%{mark}%"
+    return sum(int(scalar(db, sql, m=like)) for sql in (
+        "SELECT COUNT(*) FROM {t:people} WHERE last_name LIKE :m OR first_name LIKE :m",
+        "SELECT COUNT(*) FROM {t:person_emails} WHERE email LIKE :m",
+        ("SELECT COUNT(*) FROM {t:leads} WHERE display_name LIKE :m OR message LIKE :m "
+         "OR primary_email LIKE :m"),
+        "SELECT COUNT(*) FROM {t:activities} WHERE body LIKE :m",
+    ))
 
 
 def execute(db: Database, sql: str, **params: Any) -> None:
