@@ -120,11 +120,13 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		// kicks the sidecar without waiting for it.
 		$lead_id = SENW_CRM_Leads::create( $clean, 0, $context ); // A visitor, even when logged in.
 		if ( is_wp_error( $lead_id ) ) {
-			// Nothing was stored (the transaction rolled back): say so plainly.
+			// Nothing was stored (the transaction rolled back): say so plainly,
+			// keeping 503 for a busy database so that clients know to retry.
+			$data  = $lead_id->get_error_data();
 			$error = new WP_Error(
 				'senw_crm_capture_failed',
 				__( 'Sorry, we could not save your request. Please try again in a moment.', 'senw-crm' ),
-				array( 'status' => 500 )
+				array( 'status' => is_array( $data ) && isset( $data['status'] ) && 503 === (int) $data['status'] ? 503 : 500 )
 			);
 			return $redirect ? $this->redirect_with_errors( $redirect, array( '_form' => $error->get_error_message() ), $input ) : $error;
 		}
