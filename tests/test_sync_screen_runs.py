@@ -179,19 +179,23 @@ def test_quarantine_list_and_raw_payload(db, wordpress, test_feed):
 
 
 @pytest.fixture
-def local_feed(crm):
-    """The local RESO feed on the stack's feed port (reused if a fixture already serves it)."""
+def local_feed(crm, db):
+    """The local RESO feed on the stack's feed port (reused if something already
+    serves it); afterwards the 'local' feed's rows and checkpoints go, so other
+    tests find it as never synced."""
     from sidecar.mls.localfeed import LocalFeed
 
     try:
         requests.get(crm.feed_url + "/health", timeout=2)
-        yield None
-        return
+        feed = None
     except requests.ConnectionError:
-        pass
-    feed = LocalFeed(count=25, seed=31, port=crm.feed_port).start()
-    yield feed
-    feed.stop()
+        feed = LocalFeed(count=25, seed=31, port=crm.feed_port).start()
+    yield
+    if feed is not None:
+        feed.stop()
+    for table in ("properties", "mls_media", "mls_members", "mls_offices", "mls_open_houses",
+                  "mls_checkpoints"):
+        q(db, f"DELETE FROM {db.t(table)} WHERE feed_id = 'local'")
 
 
 def test_sync_now_runs_the_real_sync_end_to_end(db, crm, local_feed, page):
