@@ -121,3 +121,48 @@ echo 'RESULT=' . wp_json_encode( $out );
     got = json.loads(caps.split("RESULT=", 1)[1])
     assert "senw_view_all_leads" not in got["senw_agent"] and "senw_view_leads" in got["senw_agent"]
     assert {"senw_view_all_leads", "senw_edit_all_leads", "senw_assign_leads"} <= set(got["senw_manager"])
+
+
+def test_real_uninstall_on_a_second_site_drops_tables_only_when_asked(wordpress):
+    """uninstall.php run for real on a second WordPress (another table prefix in
+    the run's database), with the drop-tables option set."""
+    import dataclasses
+
+    site = dataclasses.replace(wordpress, table_prefix="wpu" + secrets.token_hex(2) + "_")
+    conn = site.root_connection(site.db_name)
+    try:
+        site.migrate()
+        site.install_wordpress(demo_users=False)
+        script = """
+update_option( 'senw_crm_consent_text', 'x' );
+EXTRA
+define( 'WP_UNINSTALL_PLUGIN', 'senw-crm/senw-crm.php' );
+include WP_PLUGIN_DIR . '/senw-crm/uninstall.php';
+global $wpdb;
+$roles = get_option( $wpdb->prefix . 'user_roles' );
+echo 'RESULT=' . wp_json_encode( array(
+    'crm_roles' => array_values( array_filter( array_keys( $roles ), function ( $r ) { return 0 === strpos( $r, 'senw_' ); } ) ),
+    'admin_crm_caps' => array_values( array_filter( array_keys( $roles['administrator']['capabilities'] ), function ( $c ) { return 0 === strpos( $c, 'senw_' ); } ) ),
+    'options' => (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE 'senw\\_crm\\_%'" ),
+) );
+"""
+        # First delete keeps the data: tables stay.
+        out = site.wp_eval(script.replace("EXTRA", ""))
+        kept = json.loads(out.split("RESULT=", 1)[1])
+        assert kept == {"crm_roles": [], "admin_crm_caps": [], "options": 0}
+        with conn.cursor() as cur:
+            n = cur.execute(f"SHOW TABLES LIKE '{site.table_prefix}senw\\_%'")
+        assert n >= 15
+        # Re-activate, opt in to dropping, delete again: the CRM tables are gone.
+        site.install_wordpress(demo_users=False)
+        out = site.wp_eval(script.replace("EXTRA", "update_option( 'senw_crm_drop_tables_on_uninstall', 1 );"))
+        assert json.loads(out.split("RESULT=", 1)[1])["crm_roles"] == []
+        with conn.cursor() as cur:
+            assert cur.execute(f"SHOW TABLES LIKE '{site.table_prefix}senw\\_%'") == 0
+            assert cur.execute(f"SHOW TABLES LIKE '{site.table_prefix}options'") == 1
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"SHOW TABLES LIKE '{site.table_prefix}%'")
+            for (name,) in cur.fetchall():
+                cur.execute(f"DROP TABLE `{name}`")
+        conn.close()
