@@ -192,3 +192,31 @@ def test_listing_page_form_creates_linked_lead_and_event(seeded, db, wordpress, 
             {"l": lead["id"]}).mappings().all()
     assert {"event_type": "SubmissionOfLeadForm", "object_type": "Property", "object_key": key} in [
         dict(e) for e in events]
+
+
+def test_listing_view_is_recorded_as_detailed_view(seeded, db, wordpress):
+    key = keys_where(seeded, f"{PUBLIC} AND ListingKey LIKE 'TLP-01%'")[0]
+
+    def views() -> list[dict]:
+        with db.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(text(
+                f"SELECT device_type, referring_url, actor_type, person_id FROM {db.t('events')}"
+                " WHERE event_type = 'DetailedView' AND object_type = 'Property' AND object_key = :k"),
+                {"k": key}).mappings()]
+
+    before = len(views())
+    r = requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30,
+                     headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) Mobile/15E148",
+                              "Referer": "https://search.example.com/find?email=someone@example.com"})
+    assert r.status_code == 200
+    deadline = time.monotonic() + 10
+    while len(views()) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    new = views()[before:]
+    assert new == [{"device_type": "Mobile", "referring_url": "https://search.example.com/find",
+                    "actor_type": "Visitor", "person_id": None}]
+    # crawlers and CRM users are not counted
+    requests.get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30,
+                 headers={"User-Agent": "Googlebot/2.1"})
+    admin_session(wordpress, "agent1").get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30)
+    assert len(views()) == before + 1

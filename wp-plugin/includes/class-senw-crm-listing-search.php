@@ -65,13 +65,61 @@ class SENW_CRM_Listing_Search {
 		return self::$found[ $key ];
 	}
 
-	/** A listing that is not (or no longer) public answers 404, with the page's message. */
+	/**
+	 * A listing that is not (or no longer) public answers 404, with the page's
+	 * message; a view of a public one is recorded as a DetailedView after the
+	 * page is out.
+	 */
 	public static function listing_status() {
 		$key = self::requested_key();
-		if ( '' !== $key && ! self::public_listing( $key ) ) {
+		if ( '' === $key ) {
+			return;
+		}
+		$listing = self::public_listing( $key );
+		if ( ! $listing ) {
 			status_header( 404 );
 			nocache_headers();
+			return;
 		}
+		add_action(
+			'shutdown',
+			static function () use ( $listing ) {
+				self::record_view( $listing['ListingKey'] );
+			}
+		);
+	}
+
+	/**
+	 * RESO InternetTracking DetailedView of a listing: one INSERT, after the
+	 * response is flushed where the server allows it. Not for crawlers or CRM
+	 * users; the referrer is kept without its query string, the IP not at all.
+	 */
+	public static function record_view( $listing_key ) {
+		global $wpdb;
+		$ua = isset( $_SERVER['HTTP_USER_AGENT'] ) ? sanitize_text_field( wp_unslash( $_SERVER['HTTP_USER_AGENT'] ) ) : '';
+		if ( preg_match( '/bot|crawl|spider|slurp|preview/i', $ua ) || current_user_can( 'senw_view_properties' ) ) {
+			return;
+		}
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+		}
+		$referrer = wp_get_raw_referer();
+		$referrer = $referrer ? strtok( esc_url_raw( $referrer ), '?#' ) : null;
+		$wpdb->insert(
+			SENW_CRM_Db::t( 'events' ),
+			array(
+				'event_key'       => wp_generate_uuid4(),
+				'event_type'      => 'DetailedView',
+				'event_timestamp' => SENW_CRM_Db::now(),
+				'actor_type'      => 'Visitor',
+				'object_type'     => 'Property',
+				'object_key'      => substr( (string) $listing_key, 0, 255 ),
+				'device_type'     => SENW_CRM_Leads::device_type( $ua ),
+				'referring_url'   => $referrer ? substr( $referrer, 0, 2000 ) : null,
+				'user_agent'      => '' === $ua ? null : mb_substr( $ua, 0, 500 ),
+			),
+			array( '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%s', '%s' )
+		);
 	}
 
 	/** The listing's public address as the page title. */
