@@ -58,8 +58,14 @@ def test_agents_table_follows_the_agent_role_and_demo_team(wordpress, db):
     assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == [{"active": 0}]
     wordpress.wp_eval(f"( new WP_User( {uid} ) )->add_role( 'senw_agent' );")
     assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == [{"active": 1}]
+    lead_id = int(wordpress.wp_eval(
+        "echo SENW_CRM_Leads::create( array( 'first_name' => 'Del', 'last_name' => 'Eted', 'email' => "
+        f"'{login}.lead@example.com', 'status' => 'new', 'temperature' => 'cold', 'source' => 'manual', "
+        f"'agent_id' => {uid} ), 1, array() );").strip())
     wordpress.wp_eval(f"require_once ABSPATH . 'wp-admin/includes/user.php'; wp_delete_user( {uid} );")
     assert _rows(db, "SELECT active FROM {t:agents} WHERE user_id = :u", u=uid) == []
+    # The deleted agent's lead is unassigned (managers see it), not left pointing at nobody.
+    assert _rows(db, "SELECT agent_id FROM {t:leads} WHERE id = :id", id=lead_id) == [{"agent_id": None}]
 
 
 def test_uninstall_removes_roles_caps_and_options_but_keeps_tables(wordpress, db):

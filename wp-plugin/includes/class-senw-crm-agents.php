@@ -18,7 +18,7 @@ class SENW_CRM_Agents {
 		add_action( 'set_user_role', array( __CLASS__, 'sync' ) );
 		add_action( 'add_user_role', array( __CLASS__, 'sync' ) );
 		add_action( 'remove_user_role', array( __CLASS__, 'sync' ) );
-		add_action( 'delete_user', array( __CLASS__, 'forget' ) );
+		add_action( 'delete_user', array( __CLASS__, 'forget' ), 10, 2 );
 		add_action( 'show_user_profile', array( __CLASS__, 'profile_fields' ) );
 		add_action( 'edit_user_profile', array( __CLASS__, 'profile_fields' ) );
 		add_action( 'personal_options_update', array( __CLASS__, 'save_profile' ) );
@@ -76,11 +76,22 @@ class SENW_CRM_Agents {
 		}
 	}
 
-	/** A deleted user leaves the pool and their teams. */
-	public static function forget( $user_id ) {
+	/**
+	 * A deleted user leaves the pool and their teams; their leads go to the
+	 * user WordPress reassigns content to, else become unassigned (managers
+	 * see those and hand them out).
+	 */
+	public static function forget( $user_id, $reassign = null ) {
 		global $wpdb;
-		$wpdb->delete( SENW_CRM_Db::t( 'agents' ), array( 'user_id' => (int) $user_id ), array( '%d' ) );
-		$wpdb->delete( SENW_CRM_Db::t( 'team_members' ), array( 'user_id' => (int) $user_id ), array( '%d' ) );
+		$user_id  = (int) $user_id;
+		$reassign = $reassign ? (int) $reassign : null;
+		$wpdb->delete( SENW_CRM_Db::t( 'agents' ), array( 'user_id' => $user_id ), array( '%d' ) );
+		$wpdb->delete( SENW_CRM_Db::t( 'team_members' ), array( 'user_id' => $user_id ), array( '%d' ) );
+		$leads = SENW_CRM_Db::t( 'leads' );
+		$moved = $wpdb->query( $wpdb->prepare( "UPDATE `{$leads}` SET agent_id = " . ( $reassign ? '%d' : 'NULL' ) . ' WHERE agent_id = %d', $reassign ? array( $reassign, $user_id ) : array( $user_id ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL -- table name from prefix, placeholders fixed.
+		if ( $moved ) {
+			SENW_CRM_Audit::log( 'reassign_all', 'agent', $user_id, array( 'to' => $reassign, 'leads' => (int) $moved ) );
+		}
 	}
 
 	public static function set_paused( $user_id, $paused ) {
