@@ -149,7 +149,7 @@ class SENW_CRM_Properties {
 					if ( strlen( $value ) > 200 ) {
 						$errors[ $name ] = __( 'Keyword is too long (200 characters at most).', 'senw-crm' );
 					} elseif ( ! $words ) {
-						$errors[ $name ] = __( 'Keyword needs at least one word of three or more letters or digits.', 'senw-crm' );
+						$errors[ $name ] = __( 'Keyword needs at least one word of three or more letters or digits (common words such as "with" are not searched).', 'senw-crm' );
 					} else {
 						$filters[ $name ] = implode( ' ', $words );
 					}
@@ -171,18 +171,24 @@ class SENW_CRM_Properties {
 	}
 
 	/**
+	 * InnoDB's default FULLTEXT stopwords of three letters or more: the index
+	 * holds none of them, so a required (+) stopword would match nothing.
+	 */
+	const STOPWORDS = array( 'about', 'are', 'com', 'for', 'from', 'how', 'that', 'the', 'this', 'was', 'what', 'when', 'where', 'who', 'will', 'with', 'und', 'www' );
+
+	/**
 	 * Words for the FULLTEXT index: letters and digits, at least three long
-	 * (InnoDB's minimum token size), at most eight words.
+	 * (InnoDB's minimum token size), no stopwords, at most eight words.
 	 */
 	public static function keyword_words( $keyword ) {
-		$words = preg_split( '/[^\p{L}\p{N}]+/u', (string) $keyword, -1, PREG_SPLIT_NO_EMPTY );
+		$words = preg_split( '/[^\p{L}\p{N}]+/u', mb_strtolower( (string) $keyword ), -1, PREG_SPLIT_NO_EMPTY );
 		$words = array_filter(
 			(array) $words,
 			static function ( $w ) {
-				return mb_strlen( $w ) >= 3;
+				return mb_strlen( $w ) >= 3 && ! in_array( $w, self::STOPWORDS, true );
 			}
 		);
-		return array_slice( array_values( array_unique( array_map( 'mb_strtolower', $words ) ) ), 0, 8 );
+		return array_slice( array_values( array_unique( $words ) ), 0, 8 );
 	}
 
 	/**
