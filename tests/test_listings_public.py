@@ -220,3 +220,18 @@ def test_listing_view_is_recorded_as_detailed_view(seeded, db, wordpress):
                  headers={"User-Agent": "Googlebot/2.1"})
     admin_session(wordpress, "agent1").get(wordpress.wp_url + "/listings/", params={"listing": key}, timeout=30)
     assert len(views()) == before + 1
+
+
+def test_search_form_in_the_browser_gives_a_short_shareable_url(seeded, wordpress, page):
+    page.goto("/listings/")
+    page.fill("#senw-ls-city", CITIES[1])
+    page.fill("#senw-ls-min_beds", "2")
+    page.click(".senw-listings-submit")
+    page.wait_for_url("**min_beds=2**")
+    assert parse_qs(urlparse(page.url).query) == {"city": [CITIES[1]], "min_beds": ["2"], "sort": ["newest"]}
+    expected = keys_where(seeded, f"{PUBLIC} AND City = :c AND BedroomsTotal >= 2", {"c": CITIES[1]},
+                          "ORDER BY id DESC")
+    cards = page.locator(".senw-listing-card").evaluate_all("els => els.map(e => e.dataset.listingKey)")
+    assert cards == expected[:12]
+    # the same URL in another browser shows the same page
+    assert row_keys(requests.get(page.url, timeout=30).text.split('class="senw-listings-cards"', 1)[1]) == cards

@@ -134,6 +134,7 @@ class SENW_CRM_Listing_Search {
 
 	public static function register_assets() {
 		wp_register_style( 'senw-crm-listings', plugins_url( 'assets/listings.css', SENW_CRM_FILE ), array(), SENW_CRM_VERSION );
+		wp_register_script( 'senw-crm-listings', plugins_url( 'assets/listings-search.js', SENW_CRM_FILE ), array(), SENW_CRM_VERSION, true );
 	}
 
 	/** The query string as the visitor sent it, one string per key. */
@@ -164,6 +165,7 @@ class SENW_CRM_Listing_Search {
 		$page                     = isset( $raw['pg'] ) ? max( 1, min( 10000, absint( $raw['pg'] ) ) ) : 1;
 		$result                   = SENW_CRM_Properties::search( $filters, $sorts[ $sort ][1], $sorts[ $sort ][2], $page, self::PER_PAGE, true );
 		$pages                    = (int) ceil( $result['total'] / self::PER_PAGE );
+		wp_enqueue_script( 'senw-crm-listings' );
 
 		// Links keep the visitor's filters; only known keys go back into URLs.
 		$keep = array();
