@@ -168,6 +168,10 @@ def test_create_update_assign_notes_round_trip(api, wordpress, db):
     assert r.status_code == 200, r.text
     assert (r.json()["status"], r.json()["temperature"]) == ("contacted", "warm")
     assert r.json()["display_name"] == "Rene Renamed"
+    # An email that belongs to another contact is refused on that field.
+    taken = _lead(api, wordpress, "agent1")["email"]
+    r = agent1.patch(_u(wordpress, f"/leads/{lead_id}"), json={"email": taken}, timeout=20)
+    assert r.status_code == 409 and "another contact" in r.json()["data"]["params"]["email"]
     # PUT of the whole lead as read (agent unchanged) is fine for the agent.
     whole = {k: v for k, v in r.json().items() if k not in ("_links", "emails", "phones")}
     r = agent1.put(_u(wordpress, f"/leads/{lead_id}"), json=whole, timeout=20)
