@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+from redis import Redis
 from standins.rows import insert_lead, unique_email, unique_phone
 
 from sidecar.jobs.leads import process_new_lead
@@ -140,6 +141,16 @@ def test_captured_lead_reaches_the_agent_through_dispatcher_and_worker(db, crm, 
 
 
 def test_worker_retries_a_failed_provider_call_through_rq_retry(db, crm, agents, standins):
+    # RQ runs a job's Retry only while a worker's scheduler holds the queue's
+    # lock (workers may still be starting); say so plainly instead of timing out below.
+    redis = Redis.from_url(crm.redis_url)
+    deadline = time.monotonic() + 30
+    while not redis.exists("rq:scheduler-lock:high") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert redis.exists("rq:scheduler-lock:high"), (
+        "no RQ scheduler is running for queue 'high', so failed jobs are never retried "
+        "(its process dies when Redis goes away and a worker restarts it only at "
+        "maintenance, every 10 minutes by default: see sidecar/worker.py)")
     lead = insert_lead(db, email=unique_email(), phone=unique_phone(), outbox=True)
     standins.twilio.fail_next(4, status=429, headers={"Retry-After": "0"},  # the whole run
                              match=lead_mark(lead["lead_id"]))
