@@ -89,7 +89,7 @@ def test_provider_failure_raises_and_the_rerun_sends_only_what_is_missing(db, ag
     msgs = messages(db, lead["lead_id"])
     assert (msgs["email"].status, msgs["sms"].status) == ("sent", "failed")
 
-    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]   # RQ's retry
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent"]   # RQ's retry: SMS only
     sent = lead_requests(standins, lead["lead_id"])
     assert len(sent["email"]) == 1 and [r.status for r in sent["sms"]] == [429] * 4 + [201]
     assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
@@ -196,3 +196,30 @@ def test_without_credentials_the_alerts_are_recorded_as_simulated(db, agents, st
     assert all(m.provider_message_id is None for m in msgs.values())
     assert lead_requests(standins, lead["lead_id"]) == {"email": [], "sms": []}
     assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
+
+
+def test_a_repeat_inquiry_on_an_open_lead_alerts_the_agent_once(db, agents, standins):
+    lead = insert_lead(db, email=unique_email(), phone=unique_phone())
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
+    # What the plugin writes when the same person submits again: a 'message'
+    # activity flagged repeat on the open lead, and 'lead.created' once more.
+    with db.Session.begin() as s:
+        s.execute(db.sql(
+            "INSERT INTO {t:activities} (lead_id, person_id, kind, body, meta) VALUES "
+            "(:l, :p, 'message', 'Still interested, can you call me?', :meta)"),
+            {"l": lead["lead_id"], "p": lead["person_id"],
+             "meta": json.dumps({"channel": "web_form", "source": "website", "repeat": True})})
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
+    assert process_new_lead(lead["lead_id"])["messages"] == []
+    sent = lead_requests(standins, lead["lead_id"])
+    assert len(sent["email"]) == 2 and len(sent["sms"]) == 2
+    assert "repeat inquiry" in sent["sms"][1].form()["Body"][0]
+    assert "Still interested" in sent["email"][1].json()["content"][0]["value"]
+    keys = {m.idempotency_key for m in messages_all(db, lead["lead_id"])}
+    assert len(keys) == 4 and any("-repeat-" in k for k in keys)
+
+
+def messages_all(db, lead_id: int):
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql("SELECT idempotency_key FROM {t:messages} WHERE lead_id = :id"),
+                            {"id": lead_id}).all()

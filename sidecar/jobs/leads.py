@@ -6,7 +6,8 @@ from typing import Any
 
 from ..config import load_config
 from ..db import get_db
-from ..leads.pipeline import in_transaction, mark_processed, notify_agent, prepare_lead
+from ..leads.alerts import notify_agent
+from ..leads.pipeline import in_transaction, mark_processed, prepare_lead
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +17,8 @@ def process_new_lead(lead_id: int) -> dict[str, Any]:
 
     Safe to run any number of times (RQ retries, duplicate dispatch): each step
     is recorded on the lead and each message keyed, so a rerun changes nothing.
+    On a lead already processed it announces repeat inquiries the plugin added
+    to it since (the plugin queues 'lead.created' again for those), each once.
     Provider failures propagate (NotificationFailed) so RQ's Retry runs it again.
     """
     cfg = load_config()
@@ -30,5 +33,7 @@ def process_new_lead(lead_id: int) -> dict[str, Any]:
         statuses = notify_agent(db, cfg, lead_id)
         with db.Session.begin() as s:
             mark_processed(s, lead_id)
+    elif prepared.agent_id:
+        statuses = notify_agent(db, cfg, lead_id, repeats=True)
     log.info("lead %s processed (agent %s, messages %s)", lead_id, prepared.agent_id, statuses)
     return {"lead_id": lead_id, "agent_id": prepared.agent_id, "messages": statuses}

@@ -1,0 +1,130 @@
+"""Alerts to the assigned agent: an email and an SMS when a lead arrives, and
+again for each repeat inquiry the plugin adds to an open lead (a 'message'
+activity with meta.repeat). Each alert is keyed (lead-<id>-agent-email,
+lead-<id>-repeat-<activity id>-agent-sms, ...) so it goes out at most once."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..config import Config
+from ..db import Database, get_db
+from ..notify.messages import NotificationFailed, Outgoing, send_once
+from ..notify.sendgrid_client import SendGridClient
+from ..notify.twilio_client import TwilioClient
+from .agents import agent_contacts
+from .normalize import InvalidContact, normalize_phone
+from .timeline import add_activity
+
+LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
+
+
+def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US",
+                 repeat: tuple[int, str] | None = None) -> list[Outgoing]:
+    """The email and SMS for the lead's agent (no SMS when the agent's mobile is
+    missing or not a valid number). `repeat` = (activity id, message) of a
+    repeat inquiry to announce instead of the new lead."""
+    lead = session.execute(get_db().sql(
+        "SELECT id, person_id, agent_id, display_name, primary_email, primary_phone, source, "
+        "score, temperature, message, listing_key FROM {t:leads} WHERE id = :id"),
+        {"id": lead_id}).one()
+    if not lead.agent_id:
+        return []
+    email, mobile = agent_contacts(session, int(lead.agent_id))
+    try:
+        mobile = normalize_phone(mobile, region) if mobile else ""
+    except InvalidContact:
+        mobile = ""
+    name = lead.display_name or "(no name)"
+    link = wp_url.rstrip("/") + LEAD_PATH.format(id=lead.id)
+    contact = ", ".join(x for x in (lead.primary_phone, lead.primary_email) if x)
+    about = f" about listing {lead.listing_key}" if lead.listing_key else ""
+    if repeat is None:
+        key = f"lead-{lead.id}"
+        what = f"new {lead.temperature} lead"
+        headline = f"You have a new {lead.temperature} lead (score {lead.score}){about}."
+        message = lead.message or ""
+    else:
+        key = f"lead-{lead.id}-repeat-{repeat[0]}"
+        what = "repeat inquiry from"
+        headline = f"Your {lead.temperature} lead got in touch again{about}."
+        message = repeat[1]
+    base = {"lead_id": lead.id, "person_id": lead.person_id,
+            "recipient_user_id": int(lead.agent_id)}
+    out: list[Outgoing] = []
+    if email:
+        lines = [headline, "", f"Name: {name}", f"Contact: {contact or '-'}",
+                 f"Source: {lead.source}"]
+        if message:
+            lines += ["", "Message:", message]
+        lines += ["", f"Open the lead: {link}"]
+        subject = f"{what[0].upper()}{what[1:]}: {name}"
+        out.append(Outgoing(f"{key}-agent-email", "email", email, "\n".join(lines),
+                            subject=subject[:255], **base))
+    if mobile:
+        sms = (f"SENW CRM: {what} {name}{about}, {contact or 'no contact'}"
+               f" ({lead.source}, score {lead.score}). {link}")
+        out.append(Outgoing(f"{key}-agent-sms", "sms", mobile, sms[:1000], **base))
+    return out
+
+
+def repeat_inquiries(session: Session, lead_id: int) -> list[tuple[int, str]]:
+    """(activity id, message) of the repeat inquiries on the lead not entered by
+    its own agent."""
+    rows = session.execute(get_db().sql(
+        "SELECT a.id, a.body FROM {t:activities} a JOIN {t:leads} l ON l.id = a.lead_id "
+        "WHERE a.lead_id = :id AND a.kind = 'message' "
+        "AND JSON_UNQUOTE(JSON_EXTRACT(a.meta, '$.repeat')) = 'true' "
+        "AND (a.user_id IS NULL OR a.user_id <> l.agent_id) ORDER BY a.id"), {"id": lead_id})
+    return [(int(r.id), str(r.body)) for r in rows]
+
+
+def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = False,
+                 email_client: SendGridClient | None = None,
+                 sms_client: TwilioClient | None = None) -> list[str]:
+    """Send the new-lead alerts, or with `repeats` those for repeat inquiries,
+    each at most once; returns the statuses of the messages handled. Raises
+    NotificationFailed, after trying every alert, if one should be retried."""
+    email_client = email_client or SendGridClient.from_config(cfg)
+    sms_client = sms_client or TwilioClient.from_config(cfg)
+    with db.Session.begin() as s:
+        if repeats:
+            alerts = [a for r in repeat_inquiries(s, lead_id)
+                      for a in agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, r)]
+        else:
+            alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region)
+        if alerts and not any(a.channel == "sms" for a in alerts):
+            _note_once(s, lead_id, "no-mobile", "The assigned agent has no valid mobile "
+                       "number on file; no SMS was sent.")
+    statuses: list[str] = []
+    failure: NotificationFailed | None = None
+    for msg in alerts:
+        client = email_client if msg.channel == "email" else sms_client
+        try:
+            outcome = send_once(db.Session, msg, client)
+        except NotificationFailed as exc:
+            failure = exc
+            statuses.append("failed")
+            continue
+        if outcome.changed:
+            statuses.append(outcome.status)
+            what = "Email" if msg.channel == "email" else "SMS"
+            kind = "repeat-inquiry alert" if "-repeat-" in msg.idempotency_key else "alert"
+            with db.Session.begin() as s:
+                add_activity(s, "message", f"{what} {kind} to the agent: {outcome.status}.",
+                             lead_id=lead_id, person_id=msg.person_id,
+                             meta={"step": "notify", "message_id": outcome.message_id,
+                                   "channel": msg.channel, "status": outcome.status})
+    if failure is not None:
+        raise failure
+    return statuses
+
+
+def _note_once(session: Session, lead_id: int, tag: str, body: str) -> None:
+    """A system activity the pipeline writes at most once per lead."""
+    seen = session.execute(get_db().sql(
+        "SELECT 1 FROM {t:activities} WHERE lead_id = :id AND kind = 'system' "
+        "AND JSON_UNQUOTE(JSON_EXTRACT(meta, '$.note')) = :tag LIMIT 1"),
+        {"id": lead_id, "tag": tag}).first()
+    if not seen:
+        add_activity(session, "system", body, lead_id=lead_id,
+                     meta={"step": "notify", "note": tag})
