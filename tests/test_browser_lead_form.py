@@ -173,3 +173,19 @@ def test_a_logged_in_user_can_use_the_form_too(wordpress, db, page):
     created = rows(db, "SELECT user_id FROM {t:audit_log} WHERE action = 'create' AND "
                        "object_type = 'lead' AND object_id = :i", i=lead["id"])
     assert created == [{"user_id": None}]
+
+
+def test_block_can_be_inserted_in_the_editor_and_previews_the_form(wordpress, page):
+    login(page, wordpress, "admin")
+    page.goto("/wp-admin/post-new.php?post_type=page")
+    page.wait_for_function("window.wp && wp.blocks && wp.blocks.getBlockType('senw-crm/lead-form')"
+                           " && wp.data && wp.data.select('core/block-editor')", timeout=60000)
+    assert page.evaluate("wp.blocks.getBlockType('senw-crm/lead-form').title") == "SENW lead form"
+    page.evaluate("wp.data.dispatch('core/block-editor').insertBlocks("
+                  "wp.blocks.createBlock('senw-crm/lead-form', {title: 'Ask us anything'}))")
+    # The preview is the server's own rendering of the form.
+    preview = page.locator(".editor-styles-wrapper .senw-lead-form")
+    preview.first.wait_for(timeout=30000)
+    assert "Ask us anything" in preview.first.inner_text()
+    content = page.evaluate("wp.data.select('core/editor').getEditedPostContent()")
+    assert '<!-- wp:senw-crm/lead-form {"title":"Ask us anything"} /-->' in content

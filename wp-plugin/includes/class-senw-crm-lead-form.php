@@ -35,12 +35,22 @@ class SENW_CRM_Lead_Form {
 		if ( ! function_exists( 'register_block_type' ) ) {
 			return;
 		}
+		// Editor only: sidebar settings and a server-rendered preview.
+		wp_register_script(
+			'senw-crm-lead-form-block',
+			plugins_url( 'blocks/lead-form/editor.js', SENW_CRM_FILE ),
+			array( 'wp-blocks', 'wp-element', 'wp-block-editor', 'wp-components', 'wp-server-side-render', 'wp-i18n' ),
+			SENW_CRM_VERSION,
+			true
+		);
 		register_block_type(
 			'senw-crm/lead-form',
 			array(
 				'api_version'     => 2,
 				'title'           => __( 'SENW lead form', 'senw-crm' ),
 				'category'        => 'widgets',
+				'icon'            => 'email-alt',
+				'description'     => __( 'A contact form whose submissions become CRM leads.', 'senw-crm' ),
 				'attributes'      => array(
 					'listingKey' => array(
 						'type'    => 'string',
@@ -56,6 +66,7 @@ class SENW_CRM_Lead_Form {
 					),
 				),
 				'render_callback' => array( __CLASS__, 'render_block' ),
+				'editor_script'   => 'senw-crm-lead-form-block',
 			)
 		);
 	}
