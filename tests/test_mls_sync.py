@@ -236,6 +236,17 @@ def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_f
     assert "ModificationTimestamp" in q["BADTIME001"]["reason"]
     assert json.loads(q["BADPRICE01"]["payload"])["ListPrice"] == "call for price"
     assert feed.expire_next_links == 0 and not feed.faults
+    # the provider fixes the record: stored on the next run, its quarantine entry resolved
+    feed.data.inject({"ListingKey": "BADPRICE01", "ListPrice": 425000,
+                      "StandardStatus": "Active",
+                      "ModificationTimestamp": "2026-02-01T00:00:00.000Z"})
+    fixed = run_sync(db, settings, "incremental")
+    assert fixed.added == 1
+    with db.engine.connect() as conn:
+        open_keys = {r[0] for r in conn.execute(db.sql(
+            "SELECT record_key FROM {t:mls_quarantine} WHERE feed_id = :f"
+            " AND resolved_at IS NULL"), {"f": settings.feed_id})}
+    assert open_keys == {None, "BADSTATUS1", "BADTIME001"}
 
 
 def test_oauth_token_is_fetched_once_and_renewed(db, make_feed):

@@ -330,9 +330,15 @@ class FeedData:
                 self.vanished.add(key)
 
     def inject(self, record: dict[str, Any]) -> str:
-        """Serve a raw record as it is (malformed ones included)."""
+        """Serve a raw record as it is (malformed ones included); a record with
+        the ListingKey of an earlier injected one replaces it (a correction)."""
         with self.lock:
-            ikey = f"~inj{len(self.injected):05d}"
+            key = record.get("ListingKey")
+            ikey = next((k for k, r in self.injected.items()
+                         if key is not None and r.get("ListingKey") == key),
+                        f"~inj{len(self.injected):05d}")
+            if ikey in self.injected:
+                self._move(ikey, None)
             ts = record.get("ModificationTimestamp")
             stored = dict(record)
             stored["_ts"] = ts if isinstance(ts, str) and ts[:4].isdigit() else self._tick()

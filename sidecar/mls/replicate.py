@@ -96,6 +96,8 @@ class Replicator:
         self.run_id = 0
         self.pages = 0
         self._seen_bad: set[tuple[str, str]] = set()
+        # does the feed have unresolved quarantine rows (None: not asked yet)?
+        self._open_quarantine: bool | None = None
         self.totals = Counts()
         self._property_sql = store.MultiRowInsert(db.t("properties"), PROPERTY_COLUMNS)
         self._media_sql = store.MultiRowInsert(db.t("mls_media"), MEDIA_COLUMNS)
@@ -254,6 +256,15 @@ class Replicator:
                 # run counts are of listings; other resources only add quarantine
                 counts.added = counts.updated = 0
             store.write_quarantine(conn, db, self.settings.feed_id, self.run_id, bad)
+            if self._open_quarantine is None:
+                self._open_quarantine = store.has_open_quarantine(conn, db,
+                                                                  self.settings.feed_id)
+            if self._open_quarantine:
+                refused_keys = {q.record_key for q in refused}
+                store.resolve_quarantine(
+                    conn, db, self.settings.feed_id, rmap.resource,
+                    [r[rmap.key] for r in prepared.rows if r[rmap.key] not in refused_keys])
+            self._open_quarantine = self._open_quarantine or bool(bad)
             if last is not None and cp is not None:
                 cp.load_ts, cp.load_key = last
                 store.write_checkpoint(conn, db, self.settings.feed_id, rmap.resource, cp)

@@ -163,6 +163,23 @@ def write_quarantine(conn: Connection, db: Database, feed_id: str, run_id: int |
           "reason": q.reason[:1000], "payload": q.payload, "run_id": run_id} for q in items])
 
 
+def has_open_quarantine(conn: Connection, db: Database, feed_id: str) -> bool:
+    return bool(conn.execute(db.sql(
+        "SELECT EXISTS(SELECT 1 FROM {t:mls_quarantine} WHERE feed_id = :f"
+        " AND resolved_at IS NULL)"), {"f": feed_id}).scalar())
+
+
+def resolve_quarantine(conn: Connection, db: Database, feed_id: str, resource: str,
+                       keys: list[str]) -> None:
+    """Records stored now close their earlier quarantine entries."""
+    if not keys:
+        return
+    stmt = db.sql("UPDATE {t:mls_quarantine} SET resolved_at = UTC_TIMESTAMP(3)"
+                  " WHERE resource = :r AND record_key IN :keys AND feed_id = :f"
+                  " AND resolved_at IS NULL").bindparams(bindparam("keys", expanding=True))
+    conn.execute(stmt, {"r": resource, "keys": keys, "f": feed_id})
+
+
 # -- checkpoints -----------------------------------------------------------------
 
 @dataclass
