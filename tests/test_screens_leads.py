@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 import requests
-from capture_helpers import php_create_leads, rows, scalar, unique_email, unique_phone
+from capture_helpers import execute, php_create_leads, rows, scalar, unique_email, unique_phone
 from conftest import login
 
 pytestmark = pytest.mark.browser
@@ -252,3 +252,28 @@ def test_leads_list_search_filters_sorting_and_pagination(wordpress, page):
         assert "23 items" in ctx_page.locator(".tablenav.top .displaying-num").inner_text()
     finally:
         ctx_page.context.close()
+
+
+def test_team_lead_reassigns_within_their_team_only(wordpress, db, page, agent1_lead):
+    users = wordpress.users
+    execute(db, "INSERT INTO {t:teams} (name, leader_user_id) VALUES ('Screens test team', :u)",
+            u=users["teamlead"])
+    team = scalar(db, "SELECT MAX(id) FROM {t:teams} WHERE leader_user_id = :u", u=users["teamlead"])
+    execute(db, "INSERT INTO {t:team_members} (team_id, user_id) VALUES (:t, :a), (:t, :b)",
+            t=team, a=users["agent1"], b=users["agent2"])
+    try:
+        login(page, wordpress, "teamlead")
+        page.goto("/wp-admin/admin.php?page=senw-crm")
+        options = page.locator("#senw-filter-agent_id option").all_inner_texts()
+        assert "Avery Agent" in options  # sees more than their own: gets the agent filter
+        page.goto(lead_url(agent1_lead))
+        choices = page.locator("#senw-agent option").all_inner_texts()
+        assert set(choices) == {"Taylor Lead", "Avery Agent", "Blake Agent"}  # not agent3
+        page.select_option("#senw-agent", str(users["agent2"]))
+        page.click("#senw-reassign")
+        page.wait_for_url(re.compile(r".*senw_notice=reassigned.*"))
+        assert scalar(db, "SELECT agent_id FROM {t:leads} WHERE id = :i",
+                      i=agent1_lead) == users["agent2"]
+    finally:
+        execute(db, "DELETE FROM {t:team_members} WHERE team_id = :t", t=team)
+        execute(db, "DELETE FROM {t:teams} WHERE id = :t", t=team)
