@@ -106,6 +106,7 @@ def test_sync_now_refused_without_capability_or_nonce(db, wordpress, test_feed):
     agent = admin_session(wordpress, "agent1")
     page = agent.get(wordpress.wp_url + SCREEN, timeout=30)
     assert page.status_code == 200 and 'id="senw-crm-runs"' in page.text
+    assert f"Feed {test_feed} last synced" in page.text and "(1 day ago)" in page.text
     assert "senw-crm-sync-now" not in page.text and "Quarantined records" not in page.text
     r = agent.post(post, data={"action": "senw_crm_mls_sync", "feed": test_feed, "_wpnonce": "0" * 10},
                    timeout=30)

@@ -108,6 +108,7 @@ class SENW_CRM_Admin_Sync {
 			'admin-sync',
 			array(
 				'runs'       => $runs,
+				'last'       => SENW_CRM_Properties_Sync::last_success(),
 				'can_sync'   => $can_sync,
 				'feeds'      => $can_sync ? SENW_CRM_Properties_Sync::feeds() : array(),
 				'message'    => isset( $messages[ $result ] ) ? $messages[ $result ] : null,

@@ -50,6 +50,19 @@ class SENW_CRM_Properties_Sync {
 	}
 
 	/**
+	 * When each feed last synced successfully: feed_id => finished_at (UTC).
+	 *
+	 * @return array<string, string>
+	 */
+	public static function last_success() {
+		global $wpdb;
+		$table = SENW_CRM_Db::t( 'mls_sync_runs' );
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
+		$rows = $wpdb->get_results( "SELECT feed_id, MAX(finished_at) AS finished_at FROM {$table} WHERE status = 'succeeded' GROUP BY feed_id ORDER BY feed_id", ARRAY_A );
+		return $rows ? wp_list_pluck( $rows, 'finished_at', 'feed_id' ) : array();
+	}
+
+	/**
 	 * Quarantined records, newest first, without the payload (see quarantined()).
 	 *
 	 * @return array{rows: array[], total: int}

@@ -3,6 +3,7 @@
  * CRM > MLS Sync.
  *
  * @var array[]    $runs       Runs (SENW_CRM_REST_Mls_Controller::prepare_run()).
+ * @var array      $last       Feed => when it last synced successfully (UTC).
  * @var bool       $can_sync   The user holds senw_run_mls_sync.
  * @var string[]   $feeds      Feed ids for the button.
  * @var array|null $message    array( type, text ) after "Sync now".
@@ -51,6 +52,19 @@ $senw_run_fields = array(
 			<?php endif; ?>
 			<?php submit_button( __( 'Sync now', 'senw-crm' ), 'primary', 'senw_sync_now', false ); ?>
 		</form>
+	<?php endif; ?>
+
+	<?php if ( $last ) : ?>
+		<ul class="senw-crm-last-sync">
+			<?php foreach ( $last as $senw_feed_id => $senw_when ) : ?>
+				<li>
+					<?php
+					/* translators: 1: feed id, 2: date and time, 3: how long ago */
+					echo esc_html( sprintf( __( 'Feed %1$s last synced %2$s (%3$s ago).', 'senw-crm' ), $senw_feed_id, SENW_CRM_Properties::local_time( $senw_when ), human_time_diff( (int) strtotime( substr( (string) $senw_when, 0, 19 ) . ' UTC' ) ) ) );
+					?>
+				</li>
+			<?php endforeach; ?>
+		</ul>
 	<?php endif; ?>
 
 	<h2><?php esc_html_e( 'Runs', 'senw-crm' ); ?></h2>
