@@ -280,6 +280,13 @@ def test_reconcile_hides_listings_the_feed_no_longer_has(db, make_feed):
     stored = rows(db, settings.feed_id)
     assert all(stored[k]["searchable"] == 0 and stored[k]["removed_at"] for k in gone)
     assert all(stored[k]["searchable"] == 1 for k in live[3:])
+    # one comes back unchanged (a provider's outage): the next reconcile shows it again
+    feed.data.restore(gone[:1])
+    again = run_sync(db, settings, "reconcile")
+    assert (again.removed, again.updated) == (0, 1)
+    stored = rows(db, settings.feed_id)
+    assert stored[gone[0]]["searchable"] == 1 and stored[gone[0]]["removed_at"] is None
+    assert all(stored[k]["searchable"] == 0 for k in gone[1:])
 
 
 def test_two_syncs_of_one_feed_never_run_at_once(db, make_feed):

@@ -329,6 +329,16 @@ class FeedData:
                 self._move(key, None)
                 self.vanished.add(key)
 
+    def restore(self, keys: Iterable[str]) -> None:
+        """Serve vanished listings again, unchanged."""
+        with self.lock:
+            for key in keys:
+                self.vanished.discard(key)
+                ts = self.current_ts(key)
+                if ts is not None:
+                    bisect.insort(self.entries, (ts, key))
+            self._keys_sorted = None
+
     def inject(self, record: dict[str, Any]) -> str:
         """Serve a raw record as it is (malformed ones included); a record with
         the ListingKey of an earlier injected one replaces it (a correction)."""

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 def reconcile(rep: Replicator) -> Counts:
     """Compare every ListingKey the feed serves with ours: hide what vanished,
-    fetch what we miss."""
+    show again what a past reconcile hid and the feed serves again, fetch what
+    we miss."""
     db, feed = rep.db, rep.settings.feed_id
     feed_keys = all_keys(rep)
     counts = Counts()
@@ -35,6 +36,18 @@ def reconcile(rep: Replicator) -> Counts:
         for i in range(0, len(gone), 1000):
             conn.execute(stmt, {"keys": gone[i:i + 1000]})
         counts.removed = len(gone)
+        # hidden, yet neither Delete nor invisible: a past reconcile did it
+        visibility = rep.settings.visibility_field
+        visible = f" AND COALESCE({visibility}, 1) <> 0" if visibility in PROPERTY.fields else ""
+        hidden = {r[0] for r in conn.execute(db.sql(
+            "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f AND searchable = 0"
+            " AND COALESCE(StandardStatus, '') <> 'Delete'" + visible), {"f": feed})}
+        back = sorted(hidden & feed_keys)
+        stmt = db.sql("UPDATE {t:properties} SET searchable = 1, removed_at = NULL"
+                      " WHERE ListingKey IN :keys").bindparams(bindparam("keys", expanding=True))
+        for i in range(0, len(back), 1000):
+            conn.execute(stmt, {"keys": back[i:i + 1000]})
+        counts.updated = len(back)
         store.add_progress(conn, db, rep.run_id, counts, "reconcile", len(feed_keys))
         store.mark_reconciled(conn, db, feed, "Property")
     missing = sorted(feed_keys - known)
@@ -47,8 +60,9 @@ def reconcile(rep: Replicator) -> Counts:
             if rep.settings.media == "expand":
                 params["$expand"] = "Media"
             page = rep.client.query("Property", params)
-            counts.add(rep._store_page(PROPERTY, page, None, None))
-    rep.totals.removed += counts.removed
+            counts.add(rep.store_page(PROPERTY, page, None, None))
+    rep.totals.removed += len(gone)
+    rep.totals.updated += len(back)
     return counts
 
 def all_keys(rep: Replicator) -> set[str]:

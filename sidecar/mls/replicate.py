@@ -199,7 +199,7 @@ class Replicator:
             store.write_checkpoint(conn, db, feed, rmap.resource, cp)
         return counts
 
-    def _store_page(self, rmap: mapping.ResourceMap, page: Page, cp: Checkpoint | None,
+    def store_page(self, rmap: mapping.ResourceMap, page: Page, cp: Checkpoint | None,
                     total: int | None) -> Counts:
         return self._commit(rmap, self._prepare(rmap, page), cp, total)
 
