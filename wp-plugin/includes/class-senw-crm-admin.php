@@ -230,6 +230,18 @@ class SENW_CRM_Admin {
 		);
 	}
 
+	/**
+	 * Prints <option>s for value => label choices, marking $current selected.
+	 *
+	 * @param array      $choices Value => label.
+	 * @param string|int $current The selected value.
+	 */
+	public static function select_options( array $choices, $current ) {
+		foreach ( $choices as $value => $label ) {
+			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( (string) $value ), selected( (string) $current, (string) $value, false ), esc_html( $label ) );
+		}
+	}
+
 	/** The label for a value, or the value itself when it has none (free-text sources). */
 	public static function label( array $labels, $value ) {
 		$value = (string) $value;

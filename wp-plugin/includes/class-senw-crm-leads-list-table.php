@@ -135,9 +135,7 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 		printf( '<label class="screen-reader-text" for="senw-filter-%1$s">%2$s</label>', esc_attr( $name ), esc_html( $all_label ) );
 		printf( '<select name="%1$s" id="senw-filter-%1$s">', esc_attr( $name ) );
 		printf( '<option value="">%s</option>', esc_html( $all_label ) );
-		foreach ( $choices as $value => $label ) {
-			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( $value ), selected( (string) $current, (string) $value, false ), esc_html( $label ) );
-		}
+		SENW_CRM_Admin::select_options( $choices, $current );
 		echo '</select>';
 	}
 

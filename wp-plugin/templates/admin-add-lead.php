@@ -70,9 +70,7 @@ $senw_show_error = static function ( $field ) use ( $senw_error_for ) {
 					<th scope="row"><label for="senw-<?php echo esc_attr( $senw_name ); ?>"><?php echo esc_html( $senw_select[0] ); ?></label></th>
 					<td>
 						<select id="senw-<?php echo esc_attr( $senw_name ); ?>" name="<?php echo esc_attr( $senw_name ); ?>">
-							<?php foreach ( $senw_select[1] as $senw_value => $senw_text ) : ?>
-								<option value="<?php echo esc_attr( $senw_value ); ?>"<?php selected( $senw_current, (string) $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
-							<?php endforeach; ?>
+							<?php SENW_CRM_Admin::select_options( $senw_select[1], $senw_current ); ?>
 						</select>
 						<?php $senw_show_error( $senw_name ); ?>
 					</td>
@@ -88,9 +86,7 @@ $senw_show_error = static function ( $field ) use ( $senw_error_for ) {
 					<td>
 						<select id="senw-agent_id" name="agent_id">
 							<option value=""><?php esc_html_e( 'Assign automatically (round-robin)', 'senw-crm' ); ?></option>
-							<?php foreach ( $agents as $senw_value => $senw_text ) : ?>
-								<option value="<?php echo esc_attr( (string) $senw_value ); ?>"<?php selected( $senw_current, (string) $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
-							<?php endforeach; ?>
+							<?php SENW_CRM_Admin::select_options( $agents, $senw_current ); ?>
 						</select>
 					<?php $senw_show_error( 'agent_id' ); ?>
 					</td>

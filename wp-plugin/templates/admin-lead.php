@@ -165,17 +165,13 @@ $senw_kinds   = array(
 							<p>
 								<label for="senw-status"><?php esc_html_e( 'Status', 'senw-crm' ); ?></label><br>
 								<select id="senw-status" name="status">
-									<?php foreach ( SENW_CRM_Admin::status_labels() as $senw_value => $senw_text ) : ?>
-										<option value="<?php echo esc_attr( $senw_value ); ?>"<?php selected( $lead['status'], $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
-									<?php endforeach; ?>
+									<?php SENW_CRM_Admin::select_options( SENW_CRM_Admin::status_labels(), $lead['status'] ); ?>
 								</select>
 							</p>
 							<p>
 								<label for="senw-temperature"><?php esc_html_e( 'Temperature', 'senw-crm' ); ?></label><br>
 								<select id="senw-temperature" name="temperature">
-									<?php foreach ( SENW_CRM_Admin::temperature_labels() as $senw_value => $senw_text ) : ?>
-										<option value="<?php echo esc_attr( $senw_value ); ?>"<?php selected( $lead['temperature'], $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
-									<?php endforeach; ?>
+									<?php SENW_CRM_Admin::select_options( SENW_CRM_Admin::temperature_labels(), $lead['temperature'] ); ?>
 								</select>
 							</p>
 							<?php submit_button( __( 'Update', 'senw-crm' ), 'primary', 'senw-update-status', false ); ?>
@@ -192,9 +188,7 @@ $senw_kinds   = array(
 							<?php $senw_form_fields( SENW_CRM_Admin_Actions::ASSIGN ); ?>
 							<label for="senw-agent" class="screen-reader-text"><?php esc_html_e( 'Agent', 'senw-crm' ); ?></label>
 							<select id="senw-agent" name="agent_id">
-								<?php foreach ( $agents as $senw_value => $senw_text ) : ?>
-									<option value="<?php echo esc_attr( (string) $senw_value ); ?>"<?php selected( (int) $lead['agent_id'], (int) $senw_value ); ?>><?php echo esc_html( $senw_text ); ?></option>
-								<?php endforeach; ?>
+								<?php SENW_CRM_Admin::select_options( $agents, (int) $lead['agent_id'] ); ?>
 							</select>
 							<?php submit_button( __( 'Reassign', 'senw-crm' ), 'secondary', 'senw-reassign', false ); ?>
 						</form>
