@@ -31,7 +31,7 @@
 			td.appendChild( bar );
 			var text = document.createElement( 'span' );
 			text.className = 'senw-crm-progress-text';
-			text.textContent = ' ' + run.progress + '% (' + run.progress_done + ' / ' + ( run.progress_total || 0 ) + ')';
+			text.textContent = ' ' + run.progress + '%' + ( run.progress_total ? ' (' + run.progress_done + ' / ' + run.progress_total + ')' : '' );
 			td.appendChild( text );
 		} else if ( run.status === 'running' ) {
 			td.textContent = run.progress_done + ( run.phase ? ' (' + run.phase + ')' : '' );
@@ -53,7 +53,8 @@
 				if ( f === 'progress' ) {
 					progressCell( td, run );
 				} else {
-					td.textContent = run[ f ] === null || run[ f ] === undefined ? '' : String( run[ f ] );
+					var v = run[ f + '_local' ] !== undefined ? run[ f + '_local' ] : run[ f ];
+					td.textContent = v === null || v === undefined ? '' : String( v );
 				}
 				tr.appendChild( td );
 			} );

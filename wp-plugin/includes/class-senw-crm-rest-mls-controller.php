@@ -173,6 +173,9 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 		foreach ( array( 'id', 'requested_by', 'added', 'updated', 'removed', 'quarantined', 'errors', 'progress_total', 'progress_done' ) as $k ) {
 			$run[ $k ] = null === $run[ $k ] ? null : (int) $run[ $k ];
 		}
+		foreach ( array( 'created_at', 'started_at', 'finished_at' ) as $k ) {
+			$run[ $k . '_local' ] = SENW_CRM_Properties::local_time( $run[ $k ] );
+		}
 		$run['progress'] = null;
 		if ( 'succeeded' === $run['status'] ) {
 			$run['progress'] = 100;
@@ -188,24 +191,27 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 		}
 		$props = array();
 		foreach ( array(
-			'id'             => 'integer',
-			'feed_id'        => 'string',
-			'kind'           => 'string',
-			'status'         => 'string',
-			'requested_by'   => array( 'integer', 'null' ),
-			'created_at'     => 'string',
-			'started_at'     => array( 'string', 'null' ),
-			'finished_at'    => array( 'string', 'null' ),
-			'phase'          => 'string',
-			'added'          => 'integer',
-			'updated'        => 'integer',
-			'removed'        => 'integer',
-			'quarantined'    => 'integer',
-			'errors'         => 'integer',
-			'error_message'  => array( 'string', 'null' ),
-			'progress_total' => array( 'integer', 'null' ),
-			'progress_done'  => 'integer',
-			'progress'       => array( 'integer', 'null' ),
+			'id'                => 'integer',
+			'feed_id'           => 'string',
+			'kind'              => 'string',
+			'status'            => 'string',
+			'requested_by'      => array( 'integer', 'null' ),
+			'created_at'        => 'string',
+			'started_at'        => array( 'string', 'null' ),
+			'finished_at'       => array( 'string', 'null' ),
+			'phase'             => 'string',
+			'added'             => 'integer',
+			'updated'           => 'integer',
+			'removed'           => 'integer',
+			'quarantined'       => 'integer',
+			'errors'            => 'integer',
+			'error_message'     => array( 'string', 'null' ),
+			'progress_total'    => array( 'integer', 'null' ),
+			'progress_done'     => 'integer',
+			'progress'          => array( 'integer', 'null' ),
+			'created_at_local'  => 'string',
+			'started_at_local'  => 'string',
+			'finished_at_local' => 'string',
 		) as $name => $type ) {
 			$props[ $name ] = array(
 				'type'     => $type,

@@ -85,10 +85,12 @@ $senw_run_fields = array(
 							<?php if ( 'progress' === $senw_field ) : ?>
 								<?php if ( null !== $senw_run['progress'] ) : ?>
 									<progress max="100" value="<?php echo esc_attr( (string) $senw_run['progress'] ); ?>"></progress>
-									<span class="senw-crm-progress-text"><?php echo esc_html( $senw_run['progress'] . '% (' . $senw_run['progress_done'] . ' / ' . (int) $senw_run['progress_total'] . ')' ); ?></span>
+									<span class="senw-crm-progress-text"><?php echo esc_html( $senw_run['progress'] . '%' . ( $senw_run['progress_total'] ? ' (' . $senw_run['progress_done'] . ' / ' . $senw_run['progress_total'] . ')' : '' ) ); ?></span>
 								<?php elseif ( 'running' === $senw_run['status'] ) : ?>
 									<span class="senw-crm-progress-text"><?php echo esc_html( $senw_run['progress_done'] . ' ' . ( $senw_run['phase'] ? '(' . $senw_run['phase'] . ')' : '' ) ); ?></span>
 								<?php endif; ?>
+							<?php elseif ( isset( $senw_run[ $senw_field . '_local' ] ) ) : ?>
+								<?php echo esc_html( $senw_run[ $senw_field . '_local' ] ); ?>
 							<?php else : ?>
 								<?php echo esc_html( (string) $senw_run[ $senw_field ] ); ?>
 							<?php endif; ?>
