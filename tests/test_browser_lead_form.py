@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from capture_helpers import (
+    execute,
     lead_by_email,
     marker,
     rows,
@@ -189,3 +190,27 @@ def test_block_can_be_inserted_in_the_editor_and_previews_the_form(wordpress, pa
     assert "Ask us anything" in preview.first.inner_text()
     content = page.evaluate("wp.data.select('core/editor').getEditedPostContent()")
     assert '<!-- wp:senw-crm/lead-form {"title":"Ask us anything"} /-->' in content
+
+
+def test_visitor_over_the_rate_limit_is_told_to_wait(wordpress, db, page):
+    wordpress.wp_eval("update_option( 'senw_crm_capture_rate_limit', 1 );"
+                      "update_option( 'senw_crm_capture_rate_window', 86400 );")
+    execute(db, "DELETE FROM {t:rate_limits}")
+    try:
+        page.goto("/contact/")
+        fill(page, first="", consent=False)  # refused for its fields: still one hit
+        page.click(f"{F} button[type=submit]")
+        page.locator(f'{F} [data-senw-error="first_name"]:not(:empty)').wait_for()
+        mark = marker()
+        fill(page, last=mark, email=unique_email(mark))
+        page.click(f"{F} button[type=submit]")
+        general = page.locator(f'{F} [data-senw-error="_form"]:not(:empty)')
+        general.wait_for()
+        assert "wait" in general.inner_text()
+        assert page.locator(F).count() == 1  # the form and what was typed stay
+        assert page.input_value(f"{F}-last_name") == mark
+        assert traces(db, mark) == 0
+    finally:
+        wordpress.wp_eval("update_option( 'senw_crm_capture_rate_limit', 0 );"
+                          "delete_option( 'senw_crm_capture_rate_window' );")
+        execute(db, "DELETE FROM {t:rate_limits}")
