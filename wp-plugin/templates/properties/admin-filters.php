@@ -36,6 +36,7 @@ $senw_value   = static function ( $name ) use ( $senw_raw ) {
 			class="senw-crm-filter senw-crm-filter-<?php echo esc_attr( $senw_filters[ $senw_name ][0] ); ?>"
 			name="<?php echo esc_attr( $senw_name ); ?>" id="<?php echo esc_attr( 'senw-f-' . $senw_name ); ?>"
 			placeholder="<?php echo esc_attr( $senw_filters[ $senw_name ][1] ); ?>"
+			title="<?php echo esc_attr( $senw_filters[ $senw_name ][1] ); ?>"
 			value="<?php echo esc_attr( $senw_value( $senw_name ) ); ?>"
 			<?php echo isset( $senw_errors[ $senw_name ] ) ? 'aria-invalid="true" aria-describedby="' . esc_attr( 'senw-crm-error-' . $senw_name ) . '"' : ''; ?>>
 	<?php endforeach; ?>
