@@ -287,6 +287,15 @@ def test_reconcile_hides_listings_the_feed_no_longer_has(db, make_feed):
     stored = rows(db, settings.feed_id)
     assert stored[gone[0]]["searchable"] == 1 and stored[gone[0]]["removed_at"] is None
     assert all(stored[k]["searchable"] == 0 for k in gone[1:])
+    # members the feed stops serving are marked removed, not deleted
+    feed.data.n_members -= 5
+    run_sync(db, settings, "reconcile")
+    with db.engine.connect() as conn:
+        removed = {r[0] for r in conn.execute(db.sql(
+            "SELECT MemberKey FROM {t:mls_members} WHERE feed_id = :f"
+            " AND removed_at IS NOT NULL"), {"f": settings.feed_id})}
+    assert removed == {feed.data.member_key(j) for j in range(feed.data.n_members,
+                                                               feed.data.n_members + 5)}
 
 
 def test_two_syncs_of_one_feed_never_run_at_once(db, make_feed):

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam
 
 from . import store
 from .client import NextLinkExpired
-from .mapping import PROPERTY
+from .mapping import PROPERTY, RESOURCES, ResourceMap
 from .replicate import MAX_CHAIN_RESTARTS, Replicator, odata_string
 from .store import Counts
 
@@ -63,21 +63,23 @@ def reconcile(rep: Replicator) -> Counts:
             counts.add(rep.store_page(PROPERTY, page, None, None))
     rep.totals.removed += len(gone)
     rep.totals.updated += len(back)
+    reconcile_others(rep)
     return counts
 
-def all_keys(rep: Replicator) -> set[str]:
+def all_keys(rep: Replicator, rmap: ResourceMap = PROPERTY) -> set[str]:
+    """Every key the feed serves for a resource ($select of the key alone)."""
+    key = rmap.key
     keys: set[str] = set()
     last: str | None = None
-    params = {"$select": "ListingKey", "$orderby": "ListingKey",
-              "$top": str(rep.settings.page_size)}
-    page = rep.client.query("Property", params)
+    params = {"$select": key, "$orderby": key, "$top": str(rep.settings.page_size)}
+    page = rep.client.query(rmap.resource, params)
     restarts = 0
     while True:
         before = last
         for r in page.records:
-            if isinstance(r, dict) and isinstance(r.get("ListingKey"), str):
-                keys.add(r["ListingKey"])
-                last = r["ListingKey"]
+            if isinstance(r, dict) and isinstance(r.get(key), str):
+                keys.add(r[key])
+                last = r[key]
         if page.next_link:
             try:
                 page = rep.client.follow(page.next_link)
@@ -88,7 +90,32 @@ def all_keys(rep: Replicator) -> set[str]:
                     raise
         elif not page.records or last == before:
             return keys
-        flt = {"$filter": f"ListingKey gt {odata_string(last)}"} if last is not None else {}
-        page = rep.client.query("Property", {**params, **flt})
+        flt = {"$filter": f"{key} gt {odata_string(last)}"} if last is not None else {}
+        page = rep.client.query(rmap.resource, {**params, **flt})
 
 
+def reconcile_others(rep: Replicator) -> None:
+    """Members, offices and open houses the feed no longer serves get removed_at
+    (the rows stay; listings may still name them); those served again lose it."""
+    db, feed = rep.db, rep.settings.feed_id
+    for resource in rep.settings.replicate:
+        rmap = RESOURCES.get(resource)
+        if rmap is None or rmap is PROPERTY or rmap.table == "mls_media":
+            continue
+        served = all_keys(rep, rmap)
+        with db.engine.begin() as conn:
+            held = {r[0]: r[1] for r in conn.execute(db.sql(
+                f"SELECT {rmap.key}, removed_at IS NULL FROM {{t:{rmap.table}}}"
+                " WHERE feed_id = :f"), {"f": feed})}
+            gone = sorted(k for k, live in held.items() if live and k not in served)
+            back = sorted(k for k, live in held.items() if not live and k in served)
+            for keys, value in ((gone, "UTC_TIMESTAMP(3)"), (back, "NULL")):
+                stmt = db.sql(f"UPDATE {{t:{rmap.table}}} SET removed_at = {value}"
+                              f" WHERE {rmap.key} IN :keys"
+                              ).bindparams(bindparam("keys", expanding=True))
+                for i in range(0, len(keys), 1000):
+                    conn.execute(stmt, {"keys": keys[i:i + 1000]})
+            store.mark_reconciled(conn, db, feed, rmap.resource)
+        if gone or back:
+            log.info("mls %s %s: reconcile removed %d, restored %d", feed, rmap.resource,
+                     len(gone), len(back))
