@@ -112,8 +112,13 @@ def test_sync_now_refused_without_capability_or_nonce(db, wordpress, test_feed):
                    timeout=30)
     assert r.status_code == 403
     assert rest_post(wordpress, "agent1", {"feed": test_feed}).status_code == 403
-    # a manager without a valid nonce
+    # an unknown feed is refused with its message, nothing written
     manager = admin_session(wordpress, "manager")
+    r = manager.post(post, data={**sync_form(manager, wordpress.wp_url), "feed": "no-such-feed"}, timeout=30)
+    assert "senw_sync=unknown" in r.url and "Unknown MLS feed." in r.text
+    assert rest_post(wordpress, "manager", {"feed": "no-such-feed"}).status_code == 400
+    assert feed_rows(db, "no-such-feed") == ([], [])
+    # a manager without a valid nonce
     for fields in ({"action": "senw_crm_mls_sync", "feed": test_feed},
                    {"action": "senw_crm_mls_sync", "feed": test_feed, "_wpnonce": "abcdef1234"}):
         assert manager.post(post, data=fields, timeout=30).status_code == 403

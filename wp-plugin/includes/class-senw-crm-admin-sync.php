@@ -65,7 +65,7 @@ class SENW_CRM_Admin_Sync {
 		$feed  = isset( $_POST['feed'] ) ? sanitize_text_field( wp_unslash( $_POST['feed'] ) ) : (string) reset( $feeds );
 		$out   = SENW_CRM_Properties_Sync::request( $feed, get_current_user_id() );
 		if ( is_wp_error( $out ) ) {
-			$result = 'error';
+			$result = 'senw_crm_unknown_feed' === $out->get_error_code() ? 'unknown' : ( 'senw_crm_busy' === $out->get_error_code() ? 'busy' : 'error' );
 		} elseif ( $out['created'] ) {
 			$result = 'created';
 		} else {
@@ -90,6 +90,8 @@ class SENW_CRM_Admin_Sync {
 			'queued'  => array( 'warning', __( 'A sync of this feed is already queued; no new one was queued.', 'senw-crm' ) ),
 			'running' => array( 'warning', __( 'A sync of this feed is already running; no new one was queued.', 'senw-crm' ) ),
 			'error'   => array( 'error', __( 'The sync request could not be saved.', 'senw-crm' ) ),
+			'unknown' => array( 'error', __( 'Unknown MLS feed.', 'senw-crm' ) ),
+			'busy'    => array( 'warning', __( 'Another sync request is being recorded; try again.', 'senw-crm' ) ),
 		);
 
 		if ( $qid && $can_sync ) {
