@@ -52,3 +52,29 @@ def test_profile_fields_escape_stored_values(page, wordpress, db, temp_agent):
     login(page, wordpress, name, password)
     page.goto("/wp-admin/profile.php")
     assert page.input_value("#senw_mobile_phone") == '"><script>x</script>'
+
+
+def test_manager_pauses_an_agent_over_rest_and_agents_cannot_pause_colleagues(api, wordpress, db,
+                                                                             temp_agent):
+    _, _, uid = temp_agent
+    url = f"{wordpress.wp_url}/wp-json/senw-crm/v1/agents/{uid}"
+    assert api(None).patch(url, json={"paused": True}, timeout=20).status_code == 401
+    assert api("agent1").patch(url, json={"paused": True}, timeout=20).status_code == 403
+    assert api("teamlead").patch(url, json={"paused": True}, timeout=20).status_code == 403
+    r = api("manager").patch(url, json={"paused": True}, timeout=20)
+    assert r.status_code == 200 and r.json()["paused"] is True
+    assert _agent_row(db, uid)[1] == 1
+    with db.engine.connect() as conn:
+        who = conn.execute(db.sql("SELECT user_id FROM {t:audit_log} WHERE action = 'pause' "
+                                  "AND object_type = 'agent' AND object_id = :u"), {"u": uid}).scalar()
+    assert who == wordpress.users["manager"]
+    # Lists: a manager may assign to every agent, a team lead to the team, an agent sees only themself.
+    listed = {a["id"]: a for a in api("manager").get(
+        f"{wordpress.wp_url}/wp-json/senw-crm/v1/agents", timeout=20).json()}
+    assert listed[uid]["paused"] is True and listed[uid]["assignable"] is True
+    team = {a["id"] for a in api("teamlead").get(f"{wordpress.wp_url}/wp-json/senw-crm/v1/agents",
+                                                 timeout=20).json()}
+    assert {wordpress.users["agent1"], wordpress.users["agent2"]} <= team
+    assert wordpress.users["agent3"] not in team and uid not in team
+    own = api("agent1").get(f"{wordpress.wp_url}/wp-json/senw-crm/v1/agents", timeout=20).json()
+    assert [(a["id"], a["assignable"]) for a in own] == [(wordpress.users["agent1"], False)]

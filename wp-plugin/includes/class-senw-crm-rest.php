@@ -10,6 +10,7 @@ class SENW_CRM_REST {
 	const CONTROLLERS = array(
 		'SENW_CRM_REST_Leads_Controller',
 		'SENW_CRM_REST_Notes_Controller',
+		'SENW_CRM_REST_Agents_Controller',
 	);
 
 	public static function register() {
