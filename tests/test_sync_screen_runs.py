@@ -43,7 +43,7 @@ def feed_rows(db, feed: str):
 
 
 @pytest.fixture
-def test_feed(db, wordpress):
+def sync_feed(db, wordpress):
     """Makes FEED known to the plugin (a finished run) and removes its rows afterwards."""
     q(db, "INSERT INTO {runs} (feed_id, kind, status, created_at, started_at, finished_at, added)"
           " VALUES (:f, 'full', 'succeeded', NOW(3) - INTERVAL 1 DAY, NOW(3) - INTERVAL 1 DAY,"
@@ -60,38 +60,38 @@ def sync_form(session, wp_url: str) -> dict[str, str]:
     return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
 
 
-def test_sync_now_writes_one_run_and_one_outbox_row(db, wordpress, test_feed):
+def test_sync_now_writes_one_run_and_one_outbox_row(db, wordpress, sync_feed):
     manager = admin_session(wordpress, "manager")
-    fields = {**sync_form(manager, wordpress.wp_url), "feed": test_feed}
+    fields = {**sync_form(manager, wordpress.wp_url), "feed": sync_feed}
     r = manager.post(wordpress.wp_url + "/wp-admin/admin-post.php", data=fields, timeout=30)
     assert r.status_code == 200 and "senw_sync=created" in r.url
     assert "Sync requested." in r.text
-    runs, outbox = feed_rows(db, test_feed)
+    runs, outbox = feed_rows(db, sync_feed)
     assert len(runs) == 1 and len(outbox) == 1
     assert runs[0]["requested_by"] == wordpress.users["manager"]
     payload = json.loads(outbox[0]["payload"])
-    assert payload == {"feed": test_feed, "mode": "incremental",
+    assert payload == {"feed": sync_feed, "mode": "incremental",
                        "requested_by": wordpress.users["manager"], "run_id": runs[0]["id"]}
     assert outbox[0]["queue"] == "low"
     # a second press (fresh nonce from the page) queues nothing and says why
-    fields = {**sync_form(manager, wordpress.wp_url), "feed": test_feed}
+    fields = {**sync_form(manager, wordpress.wp_url), "feed": sync_feed}
     r = manager.post(wordpress.wp_url + "/wp-admin/admin-post.php", data=fields, timeout=30)
     assert "senw_sync=queued" in r.url
     assert "already queued" in r.text
     # so does the REST route
-    r = rest_post(wordpress, "crmadmin", {"feed": test_feed})
+    r = rest_post(wordpress, "crmadmin", {"feed": sync_feed})
     assert r.status_code == 200 and r.json()["created"] is False
-    assert feed_rows(db, test_feed) == (runs, outbox)
+    assert feed_rows(db, sync_feed) == (runs, outbox)
     # once the dispatcher moved it and the run is running, the answer says so
     q(db, "UPDATE {outbox} SET dispatched_at = NOW(6) WHERE id = :i", i=outbox[0]["id"])
     q(db, "UPDATE {runs} SET status = 'running', started_at = NOW(3) WHERE id = :i", i=runs[0]["id"])
-    r = rest_post(wordpress, "crmadmin", {"feed": test_feed})
+    r = rest_post(wordpress, "crmadmin", {"feed": sync_feed})
     assert r.json()["status"] == "running" and "already running" in r.json()["message"]
     # after it finished, a press queues a new one
     q(db, "UPDATE {runs} SET status = 'succeeded', finished_at = NOW(3) WHERE id = :i", i=runs[0]["id"])
-    r = rest_post(wordpress, "crmadmin", {"feed": test_feed})
+    r = rest_post(wordpress, "crmadmin", {"feed": sync_feed})
     assert r.status_code == 202 and r.json()["created"] is True
-    assert len(feed_rows(db, test_feed)[1]) == 2
+    assert len(feed_rows(db, sync_feed)[1]) == 2
 
 
 def rest_post(wordpress, login: str, body: dict) -> requests.Response:
@@ -100,18 +100,18 @@ def rest_post(wordpress, login: str, body: dict) -> requests.Response:
                                        timeout=30)
 
 
-def test_sync_now_refused_without_capability_or_nonce(db, wordpress, test_feed):
+def test_sync_now_refused_without_capability_or_nonce(db, wordpress, sync_feed):
     post = wordpress.wp_url + "/wp-admin/admin-post.php"
     # an agent may look at the runs but not press the button
     agent = admin_session(wordpress, "agent1")
     page = agent.get(wordpress.wp_url + SCREEN, timeout=30)
     assert page.status_code == 200 and 'id="senw-crm-runs"' in page.text
-    assert f"Feed {test_feed} last synced" in page.text and "(1 day ago)" in page.text
+    assert f"Feed {sync_feed} last synced" in page.text and "(1 day ago)" in page.text
     assert "senw-crm-sync-now" not in page.text and "Quarantined records" not in page.text
-    r = agent.post(post, data={"action": "senw_crm_mls_sync", "feed": test_feed, "_wpnonce": "0" * 10},
+    r = agent.post(post, data={"action": "senw_crm_mls_sync", "feed": sync_feed, "_wpnonce": "0" * 10},
                    timeout=30)
     assert r.status_code == 403
-    assert rest_post(wordpress, "agent1", {"feed": test_feed}).status_code == 403
+    assert rest_post(wordpress, "agent1", {"feed": sync_feed}).status_code == 403
     # an unknown feed is refused with its message, nothing written
     manager = admin_session(wordpress, "manager")
     r = manager.post(post, data={**sync_form(manager, wordpress.wp_url), "feed": "no-such-feed"}, timeout=30)
@@ -119,23 +119,23 @@ def test_sync_now_refused_without_capability_or_nonce(db, wordpress, test_feed):
     assert rest_post(wordpress, "manager", {"feed": "no-such-feed"}).status_code == 400
     assert feed_rows(db, "no-such-feed") == ([], [])
     # a manager without a valid nonce
-    for fields in ({"action": "senw_crm_mls_sync", "feed": test_feed},
-                   {"action": "senw_crm_mls_sync", "feed": test_feed, "_wpnonce": "abcdef1234"}):
+    for fields in ({"action": "senw_crm_mls_sync", "feed": sync_feed},
+                   {"action": "senw_crm_mls_sync", "feed": sync_feed, "_wpnonce": "abcdef1234"}):
         assert manager.post(post, data=fields, timeout=30).status_code == 403
     # cookie auth on the REST route without X-WP-Nonce is not authenticated
-    r = manager.post(wordpress.wp_url + "/wp-json/senw-crm/v1/mls/runs", json={"feed": test_feed}, timeout=30)
+    r = manager.post(wordpress.wp_url + "/wp-json/senw-crm/v1/mls/runs", json={"feed": sync_feed}, timeout=30)
     assert r.status_code == 401
     # anonymous
     assert requests.post(wordpress.wp_url + "/wp-json/senw-crm/v1/mls/runs", timeout=30).status_code == 401
     assert requests.get(wordpress.wp_url + "/wp-json/senw-crm/v1/mls/runs", timeout=30).status_code == 401
-    assert feed_rows(db, test_feed) == ([], [])
+    assert feed_rows(db, sync_feed) == ([], [])
 
 
-def test_screen_shows_runs_and_live_progress(db, wordpress, test_feed, page):
+def test_screen_shows_runs_and_live_progress(db, wordpress, sync_feed, page):
     from conftest import login
     run_id = q(db, "INSERT INTO {runs} (feed_id, kind, status, created_at, started_at, progress_total,"
                    " progress_done, added, updated, phase) VALUES (:f, 'incremental', 'running', NOW(3),"
-                   " NOW(3), 400, 100, 7, 3, 'Property')", f=test_feed)
+                   " NOW(3), 400, 100, 7, 3, 'Property')", f=sync_feed)
     try:
         login(page, wordpress, "agent2")
         page.goto(SCREEN)
@@ -159,11 +159,11 @@ def test_screen_shows_runs_and_live_progress(db, wordpress, test_feed, page):
         q(db, "DELETE FROM {runs} WHERE id = :i", i=run_id)
 
 
-def test_quarantine_list_and_raw_payload(db, wordpress, test_feed):
+def test_quarantine_list_and_raw_payload(db, wordpress, sync_feed):
     payload = json.dumps({"ListingKey": "Q-1", "ListPrice": "not a number <script>alert(1)</script>"})
     qid = q(db, "INSERT INTO {quarantine} (feed_id, resource, record_key, reason, payload)"
                 " VALUES (:f, 'Property', 'Q-1', 'ListPrice: not a decimal', :p)",
-            f=test_feed, p=payload)
+            f=sync_feed, p=payload)
     try:
         manager = admin_session(wordpress, "manager")
         page = manager.get(wordpress.wp_url + SCREEN, timeout=30).text
