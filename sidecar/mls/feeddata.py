@@ -115,10 +115,10 @@ class FeedData:
         return display
 
     def member_key(self, j: int) -> str:
-        return f"MBR{j:05d}"
+        return f"MBR{self.seed % 100:02d}{j:05d}"
 
     def office_key(self, k: int) -> str:
-        return f"OFC{k:04d}"
+        return f"OFC{self.seed % 100:02d}{k:04d}"
 
     def base_listing(self, i: int) -> dict[str, Any]:
         h = self.h
@@ -275,7 +275,7 @@ class FeedData:
                 continue
             day = BASE_TIME + timedelta(days=7 + i % 21)
             start = day.replace(hour=13)
-            out.append({"OpenHouseKey": f"OH{i:07d}", "ListingKey": key,
+            out.append({"OpenHouseKey": f"OH{self.seed % 100:02d}{i:07d}", "ListingKey": key,
                         "OpenHouseDate": day.strftime("%Y-%m-%d"),
                         "OpenHouseStartTime": iso(start),
                         "OpenHouseEndTime": iso(start + timedelta(hours=2)),
