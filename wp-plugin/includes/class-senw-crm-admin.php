@@ -143,7 +143,7 @@ class SENW_CRM_Admin {
 			'admin-lead',
 			array(
 				'lead'       => $lead,
-				'timeline'   => SENW_CRM_Leads::timeline( $lead_id ),
+				'timeline'   => self::group_consents( SENW_CRM_Leads::timeline( $lead_id ), 'body', 'kind' ),
 				'can_edit'   => $can_edit,
 				'can_assign' => $can_assign,
 				'agents'     => $can_assign ? self::assignable_agents( $user_id ) : array(),
@@ -156,19 +156,27 @@ class SENW_CRM_Admin {
 
 	/**
 	 * One consent given on a form is stored once per channel (email, sms,
-	 * phone); show it once, with its channels listed.
+	 * phone); show it once, with its channels listed. Works on the lead's
+	 * consent rows (text in consent_text, channel in channel) and on timeline
+	 * entries (type consent: text in body, channel in kind); other rows pass.
 	 */
-	private static function group_consents( array $consents ) {
-		$groups = array();
-		foreach ( $consents as $consent ) {
-			$key = md5( $consent['consent_text'] . '|' . substr( (string) $consent['created_at'], 0, 19 ) . '|' . $consent['granted'] . '|' . $consent['ip_address'] );
-			if ( isset( $groups[ $key ] ) ) {
-				$groups[ $key ]['channel'] .= ', ' . $consent['channel'];
+	private static function group_consents( array $rows, $text = 'consent_text', $channel = 'channel' ) {
+		$out   = array();
+		$index = array();
+		foreach ( $rows as $row ) {
+			if ( isset( $row['type'] ) && 'consent' !== $row['type'] ) {
+				$out[] = $row;
+				continue;
+			}
+			$key = md5( $row[ $text ] . '|' . substr( (string) $row['created_at'], 0, 19 ) );
+			if ( isset( $index[ $key ] ) ) {
+				$out[ $index[ $key ] ][ $channel ] .= ', ' . $row[ $channel ];
 			} else {
-				$groups[ $key ] = $consent;
+				$index[ $key ] = count( $out );
+				$out[]         = $row;
 			}
 		}
-		return array_values( $groups );
+		return $out;
 	}
 
 	// -- Add Lead -----------------------------------------------------------------

@@ -89,7 +89,8 @@ class SENW_CRM_Lead_Form {
 		return array(
 			'first_name' => array( __( 'First name', 'senw-crm' ), 'text', 'given-name', true ),
 			'last_name'  => array( __( 'Last name', 'senw-crm' ), 'text', 'family-name', true ),
-			'email'      => array( __( 'Email', 'senw-crm' ), 'email', 'email', true ),
+			// Email or phone: the validator asks for at least one of them.
+			'email'      => array( __( 'Email', 'senw-crm' ), 'email', 'email', false ),
 			'phone'      => array( __( 'Phone', 'senw-crm' ), 'tel', 'tel', false ),
 			'message'    => array( __( 'Message', 'senw-crm' ), 'textarea', 'off', false ),
 		);
