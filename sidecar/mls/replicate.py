@@ -111,8 +111,8 @@ class Replicator:
         if since is not None:
             clauses.append(f"{ts} gt {odata_timestamp(since)}")
         if cursor is not None:
-            t = odata_timestamp(cursor[0])
-            clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {odata_string(cursor[1])}))")
+            t, key = odata_timestamp(cursor[0]), odata_string(cursor[1])
+            clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {key}))")
         params = {"$orderby": f"{ts},{rmap.key}", "$top": str(self.settings.page_size)}
         if clauses:
             params["$filter"] = " and ".join(clauses)
