@@ -87,10 +87,7 @@ class SENW_CRM_REST_Agents_Controller extends WP_REST_Controller {
 			$row['assignable'] = $assignable;
 			$items[]           = $this->prepare_response_for_collection( $this->prepare_item_for_response( $row, $request ) );
 		}
-		$response = rest_ensure_response( $items );
-		$response->header( 'X-WP-Total', (string) count( $items ) );
-		$response->header( 'X-WP-TotalPages', '1' );
-		return $response;
+		return SENW_CRM_REST::collection( $items, count( $items ), max( 1, count( $items ) ) );
 	}
 
 	public function update_item( $request ) {
@@ -127,41 +124,16 @@ class SENW_CRM_REST_Agents_Controller extends WP_REST_Controller {
 		if ( $this->schema ) {
 			return $this->add_additional_fields_schema( $this->schema );
 		}
-		$ctx          = array( 'view', 'edit' );
 		$this->schema = array(
 			'$schema'    => 'http://json-schema.org/draft-04/schema#',
 			'title'      => 'senw-crm-agent',
 			'type'       => 'object',
 			'properties' => array(
-				'id'               => array(
-					'description' => __( 'User id of the agent.', 'senw-crm' ),
-					'type'        => 'integer',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'name'             => array(
-					'description' => __( 'Display name.', 'senw-crm' ),
-					'type'        => 'string',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'paused'           => array(
-					'description' => __( 'Whether round-robin assignment skips this agent.', 'senw-crm' ),
-					'type'        => 'boolean',
-					'context'     => $ctx,
-				),
-				'assignable'       => array(
-					'description' => __( 'Whether the current user may assign leads to this agent.', 'senw-crm' ),
-					'type'        => 'boolean',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'last_assigned_at' => array(
-					'description' => __( 'When the agent last got a lead by round-robin (UTC).', 'senw-crm' ),
-					'type'        => array( 'string', 'null' ),
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
+				'id'               => SENW_CRM_REST::prop( 'integer', __( 'User id of the agent.', 'senw-crm' ), true ),
+				'name'             => SENW_CRM_REST::prop( 'string', __( 'Display name.', 'senw-crm' ), true ),
+				'paused'           => SENW_CRM_REST::prop( 'boolean', __( 'Whether round-robin assignment skips this agent.', 'senw-crm' ) ),
+				'assignable'       => SENW_CRM_REST::prop( 'boolean', __( 'Whether the current user may assign leads to this agent.', 'senw-crm' ), true ),
+				'last_assigned_at' => SENW_CRM_REST::prop( array( 'string', 'null' ), __( 'When the agent last got a lead by round-robin (UTC).', 'senw-crm' ), true ),
 			),
 		);
 		return $this->add_additional_fields_schema( $this->schema );

@@ -170,11 +170,7 @@ class SENW_CRM_REST_Leads_Controller extends WP_REST_Controller {
 		foreach ( $result['items'] as $row ) {
 			$items[] = $this->prepare_response_for_collection( $this->prepare_item_for_response( $row, $request ) );
 		}
-		$per_page = (int) $request['per_page'];
-		$response = rest_ensure_response( $items );
-		$response->header( 'X-WP-Total', (string) $result['total'] );
-		$response->header( 'X-WP-TotalPages', (string) (int) ceil( $result['total'] / max( 1, $per_page ) ) );
-		return $response;
+		return SENW_CRM_REST::collection( $items, $result['total'], (int) $request['per_page'] );
 	}
 
 	public function get_item( $request ) {
@@ -341,27 +337,11 @@ class SENW_CRM_REST_Leads_Controller extends WP_REST_Controller {
 		if ( $this->schema ) {
 			return $this->add_additional_fields_schema( $this->schema );
 		}
-		$ctx         = array( 'view', 'edit' );
-		$ro          = static function ( $type, $description, $extra = array() ) use ( $ctx ) {
-			return array_merge(
-				array(
-					'description' => $description,
-					'type'        => $type,
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				$extra
-			);
+		$ro           = static function ( $type, $description, $extra = array() ) {
+			return SENW_CRM_REST::prop( $type, $description, true, $extra );
 		};
-		$rw          = static function ( $type, $description, $extra = array() ) use ( $ctx ) {
-			return array_merge(
-				array(
-					'description' => $description,
-					'type'        => $type,
-					'context'     => $ctx,
-				),
-				$extra
-			);
+		$rw           = static function ( $type, $description, $extra = array() ) {
+			return SENW_CRM_REST::prop( $type, $description, false, $extra );
 		};
 		$this->schema = array(
 			'$schema'    => 'http://json-schema.org/draft-04/schema#',

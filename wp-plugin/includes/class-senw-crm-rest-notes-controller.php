@@ -57,10 +57,7 @@ class SENW_CRM_REST_Notes_Controller extends WP_REST_Controller {
 		foreach ( $result['items'] as $row ) {
 			$items[] = $this->prepare_response_for_collection( $this->prepare_item_for_response( $row, $request ) );
 		}
-		$response = rest_ensure_response( $items );
-		$response->header( 'X-WP-Total', (string) $result['total'] );
-		$response->header( 'X-WP-TotalPages', (string) (int) ceil( $result['total'] / max( 1, $per_page ) ) );
-		return $response;
+		return SENW_CRM_REST::collection( $items, $result['total'], $per_page );
 	}
 
 	public function create_item( $request ) {
@@ -108,48 +105,17 @@ class SENW_CRM_REST_Notes_Controller extends WP_REST_Controller {
 		if ( $this->schema ) {
 			return $this->add_additional_fields_schema( $this->schema );
 		}
-		$ctx          = array( 'view', 'edit' );
 		$this->schema = array(
 			'$schema'    => 'http://json-schema.org/draft-04/schema#',
 			'title'      => 'senw-crm-note',
 			'type'       => 'object',
 			'properties' => array(
-				'id'         => array(
-					'description' => __( 'Unique identifier for the note.', 'senw-crm' ),
-					'type'        => 'integer',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'lead_id'    => array(
-					'description' => __( 'The lead.', 'senw-crm' ),
-					'type'        => 'integer',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'user_id'    => array(
-					'description' => __( 'Who wrote the note.', 'senw-crm' ),
-					'type'        => array( 'integer', 'null' ),
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'user_name'  => array(
-					'description' => __( 'Display name of the author.', 'senw-crm' ),
-					'type'        => array( 'string', 'null' ),
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
-				'body'       => array(
-					'description' => __( 'The note text (at most 5000 characters).', 'senw-crm' ),
-					'type'        => 'string',
-					'context'     => $ctx,
-				),
-				'created_at' => array(
-					'description' => __( 'When the note was written (UTC).', 'senw-crm' ),
-					'type'        => 'string',
-					'format'      => 'date-time',
-					'context'     => $ctx,
-					'readonly'    => true,
-				),
+				'id'         => SENW_CRM_REST::prop( 'integer', __( 'Unique identifier for the note.', 'senw-crm' ), true ),
+				'lead_id'    => SENW_CRM_REST::prop( 'integer', __( 'The lead.', 'senw-crm' ), true ),
+				'user_id'    => SENW_CRM_REST::prop( array( 'integer', 'null' ), __( 'Who wrote the note.', 'senw-crm' ), true ),
+				'user_name'  => SENW_CRM_REST::prop( array( 'string', 'null' ), __( 'Display name of the author.', 'senw-crm' ), true ),
+				'body'       => SENW_CRM_REST::prop( 'string', __( 'The note text (at most 5000 characters).', 'senw-crm' ) ),
+				'created_at' => SENW_CRM_REST::prop( 'string', __( 'When the note was written (UTC).', 'senw-crm' ), true, array( 'format' => 'date-time' ) ),
 			),
 		);
 		return $this->add_additional_fields_schema( $this->schema );
