@@ -44,7 +44,8 @@ class TokenBucket:
         """Take a token; return how long to wait before using it."""
         with self.lock:
             now = self.clock()
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.fill_per_second)
+            refill = (now - self.stamp) * self.fill_per_second
+            self.tokens = min(self.capacity, self.tokens + refill)
             self.stamp = now
             self.tokens -= 1
             if self.tokens >= 0:
