@@ -198,25 +198,34 @@ def test_without_credentials_the_alerts_are_recorded_as_simulated(db, agents, st
     assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
 
 
-def test_a_repeat_inquiry_on_an_open_lead_alerts_the_agent_once(db, agents, standins):
-    lead = insert_lead(db, email=unique_email(), phone=unique_phone())
-    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
-    # What the plugin writes when the same person submits again: a 'message'
-    # activity flagged repeat on the open lead, and 'lead.created' once more.
+def add_repeat(db, lead: dict[str, int], text: str) -> None:
+    """What the plugin writes when the same person submits again: a 'message'
+    activity flagged repeat on the open lead (and 'lead.created' once more)."""
     with db.Session.begin() as s:
         s.execute(db.sql(
             "INSERT INTO {t:activities} (lead_id, person_id, kind, body, meta) VALUES "
-            "(:l, :p, 'message', 'Still interested, can you call me?', :meta)"),
-            {"l": lead["lead_id"], "p": lead["person_id"],
+            "(:l, :p, 'message', :body, :meta)"),
+            {"l": lead["lead_id"], "p": lead["person_id"], "body": text,
              "meta": json.dumps({"channel": "web_form", "source": "website", "repeat": True})})
+
+
+def test_repeat_inquiries_alert_the_agent_once_per_burst(db, agents, standins):
+    lead = insert_lead(db, email=unique_email(), phone=unique_phone())
     assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
-    assert process_new_lead(lead["lead_id"])["messages"] == []
+    add_repeat(db, lead, "Still interested, can you call me?")
+    add_repeat(db, lead, "Also: is the garage heated?")
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
+    assert process_new_lead(lead["lead_id"])["messages"] == []      # the burst's other job
+    add_repeat(db, lead, "Any news?")
+    assert process_new_lead(lead["lead_id"])["messages"] == ["sent", "sent"]
     sent = lead_requests(standins, lead["lead_id"])
-    assert len(sent["email"]) == 2 and len(sent["sms"]) == 2
+    assert len(sent["email"]) == 3 and len(sent["sms"]) == 3
     assert "repeat inquiry" in sent["sms"][1].form()["Body"][0]
-    assert "Still interested" in sent["email"][1].json()["content"][0]["value"]
+    burst = sent["email"][1].json()["content"][0]["value"]
+    assert "Still interested" in burst and "garage heated" in burst
+    assert "Any news?" in sent["email"][2].json()["content"][0]["value"]
     keys = {m.idempotency_key for m in messages_all(db, lead["lead_id"])}
-    assert len(keys) == 4 and any("-repeat-" in k for k in keys)
+    assert len(keys) == 6 and sum("-repeat-" in k for k in keys) == 4
 
 
 def messages_all(db, lead_id: int):

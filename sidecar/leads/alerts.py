@@ -1,7 +1,8 @@
 """Alerts to the assigned agent: an email and an SMS when a lead arrives, and
-again for each repeat inquiry the plugin adds to an open lead (a 'message'
-activity with meta.repeat). Each alert is keyed (lead-<id>-agent-email,
-lead-<id>-repeat-<activity id>-agent-sms, ...) so it goes out at most once."""
+again when the person inquires again on the open lead (the plugin adds a
+'message' activity with meta.repeat and queues the job again). Each alert is
+keyed (lead-<id>-agent-email, lead-<id>-repeat-<activity id>-agent-sms, ...)
+so it goes out at most once."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -67,15 +68,26 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
     return out
 
 
-def repeat_inquiries(session: Session, lead_id: int) -> list[tuple[int, str]]:
-    """(activity id, message) of the repeat inquiries on the lead not entered by
-    its own agent."""
-    rows = session.execute(get_db().sql(
+def pending_repeat(session: Session, lead_id: int) -> tuple[int, str] | None:
+    """Repeat inquiries on the lead not announced yet (and not entered by its own
+    agent), folded into one: (id of the newest, their messages). A burst of
+    submissions makes one alert, not one per submission."""
+    db = get_db()
+    announced = 0
+    for (key,) in session.execute(db.sql(
+            "SELECT idempotency_key FROM {t:messages} WHERE lead_id = :id "
+            "AND idempotency_key LIKE :prefix"),
+            {"id": lead_id, "prefix": f"lead-{lead_id}-repeat-%"}):
+        announced = max(announced, int(key.split("-repeat-")[1].split("-")[0]))
+    rows = session.execute(db.sql(
         "SELECT a.id, a.body FROM {t:activities} a JOIN {t:leads} l ON l.id = a.lead_id "
-        "WHERE a.lead_id = :id AND a.kind = 'message' "
+        "WHERE a.lead_id = :id AND a.id > :after AND a.kind = 'message' "
         "AND JSON_UNQUOTE(JSON_EXTRACT(a.meta, '$.repeat')) = 'true' "
-        "AND (a.user_id IS NULL OR a.user_id <> l.agent_id) ORDER BY a.id"), {"id": lead_id})
-    return [(int(r.id), str(r.body)) for r in rows]
+        "AND (a.user_id IS NULL OR a.user_id <> l.agent_id) ORDER BY a.id"),
+        {"id": lead_id, "after": announced}).all()
+    if not rows:
+        return None
+    return int(rows[-1].id), "\n\n".join(str(r.body) for r in rows)
 
 
 def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = False,
@@ -88,8 +100,9 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
     sms_client = sms_client or TwilioClient.from_config(cfg)
     with db.Session.begin() as s:
         if repeats:
-            alerts = [a for r in repeat_inquiries(s, lead_id)
-                      for a in agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, r)]
+            repeat = pending_repeat(s, lead_id)
+            alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, repeat) \
+                if repeat else []
         else:
             alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region)
         if alerts and not any(a.channel == "sms" for a in alerts):
