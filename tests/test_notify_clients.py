@@ -233,3 +233,12 @@ def test_send_once_skips_a_send_in_flight_elsewhere(db, twilio):
             {"k": msg.idempotency_key, "to": msg.to_address})
     assert send_once(db.Session, msg, tw_client(twilio)).status == "sending"
     assert requests_for(twilio, msg) == []
+
+
+def test_missing_sender_number_is_recorded_not_retried(db, twilio):
+    msg = outgoing("sms", "+15035550177")
+    client = TwilioClient(twilio.account_sid, twilio.auth_token, "", twilio.url, policy=FAST)
+    outcome = send_once(db.Session, msg, client)
+    assert (outcome.status, outcome.changed) == ("failed", True)
+    assert message_row(db, msg.idempotency_key).error == "SENW_TWILIO_FROM is not set"
+    assert requests_for(twilio, msg) == []

@@ -26,7 +26,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import get_db
-from .retry import ProviderError, Sent
+from .retry import NotConfigured, ProviderError, Sent
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,11 @@ def send_once(Session: sessionmaker, msg: Outgoing,
         if status == "failed" and exc.retryable:
             raise NotificationFailed(f"message {row.id}: {exc.summary}") from None
         return Outcome(row.id, status, True)
+    except NotConfigured as exc:
+        with Session.begin() as s:
+            _finish(s, row.id, "failed", error=str(exc)[:200])
+        log.error("message %s (%s): not sent, %s", row.id, msg.channel, exc)
+        return Outcome(row.id, "failed", True)
     except Exception as exc:
         with Session.begin() as s:
             _finish(s, row.id, "failed", error=f"{type(exc).__name__}"[:100])

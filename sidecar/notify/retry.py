@@ -28,6 +28,11 @@ class Failure:
     code: str = ""           # provider's own error code, never its message text
 
 
+class NotConfigured(Exception):
+    """Credentials are set but something else the provider needs is not (the
+    message names the SENW_* variable); retrying cannot help."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """A message the provider accepted."""

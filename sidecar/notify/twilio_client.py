@@ -20,6 +20,7 @@ from .retry import (
     NOT_SENT,
     UNKNOWN,
     Failure,
+    NotConfigured,
     RetryPolicy,
     Sent,
     call_with_retries,
@@ -80,7 +81,7 @@ class TwilioClient:
 
     def send_sms(self, to: str, body: str) -> Sent:
         if not self.from_number:
-            raise ValueError("SENW_TWILIO_FROM is not set")
+            raise NotConfigured("SENW_TWILIO_FROM is not set")
         http = RebasedTwilioHttpClient(self.base_url, self.timeout)
         client = Client(self.account_sid, self.auth_token, http_client=http)
 
