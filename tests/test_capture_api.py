@@ -109,7 +109,7 @@ def test_rate_limit_answers_429_with_retry_after_once_over_the_limit(wordpress, 
         assert traces(db, mark) == 0
     finally:
         wordpress.wp_eval("update_option( 'senw_crm_capture_rate_limit', 0 );"
-                          "delete_option( 'senw_crm_capture_rate_window' );")
+                          "update_option( 'senw_crm_capture_rate_window', 60 );")
         execute(db, "DELETE FROM {t:rate_limits}")
 
 

@@ -75,6 +75,7 @@ class SENW_CRM_Plugin {
 
 	public static function activate() {
 		SENW_CRM_Roles::add_roles();
+		SENW_CRM_REST_Capture_Controller::add_options();
 	}
 
 	public static function deactivate() {

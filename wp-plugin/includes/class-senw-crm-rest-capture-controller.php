@@ -147,6 +147,17 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		return ( null === $charset && 0 === strpos( (string) $table, $wpdb->prefix . 'senw_' ) ) ? 'utf8mb4' : $charset;
 	}
 
+	/**
+	 * Stores the lead form's settings as autoloaded options (on activation),
+	 * so the public route reads them from the options WordPress loads anyway
+	 * instead of one query each. Existing values are kept.
+	 */
+	public static function add_options() {
+		add_option( 'senw_crm_capture_rate_limit', 5, '', 'yes' );
+		add_option( 'senw_crm_capture_rate_window', 60, '', 'yes' );
+		add_option( 'senw_crm_consent_text', '', '', 'yes' ); // '' = SENW_CRM_Leads::consent_text()'s default.
+	}
+
 	/** Submissions allowed per IP and window: option senw_crm_capture_rate_limit (default 5), filterable; 0 turns it off. */
 	public static function rate_limit() {
 		return (int) apply_filters( 'senw_crm_capture_rate_limit', (int) get_option( 'senw_crm_capture_rate_limit', 5 ) );
