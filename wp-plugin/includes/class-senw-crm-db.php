@@ -39,6 +39,14 @@ class SENW_CRM_Db {
 		$wpdb->query( 'ROLLBACK' );
 	}
 
+	/** Throws when a $wpdb write failed (false), so the caller's transaction rolls back. */
+	public static function check( $result ) {
+		if ( false === $result ) {
+			throw new RuntimeException( 'db' );
+		}
+		return $result;
+	}
+
 	/**
 	 * True when the last statement failed on a unique key or a deadlock, i.e.
 	 * a concurrent writer got there first and the transaction may be retried.

@@ -1,7 +1,8 @@
 <?php
 /**
  * Leads and the people behind them: the one place the plugin reads and writes
- * senw_people, senw_person_emails/phones, senw_leads and the lead's timeline.
+ * senw_people, senw_person_emails/phones, senw_leads and the lead's timeline
+ * (person matching in SENW_CRM_People, timeline rows in SENW_CRM_Timeline).
  * Reads apply SENW_CRM_Visibility in SQL; writes check the edit rule, record
  * an activity and an audit row, and keep the Leads screen's denormalized
  * columns (display_name, primary_email, primary_phone, search_text) current.
@@ -241,91 +242,16 @@ class SENW_CRM_Leads {
 	}
 
 	/**
-	 * The lead's timeline, newest first: activities, messages, engagement
-	 * events and consents. The caller has checked that the lead is visible.
-	 *
-	 * @return array[] Each: type, kind, body, created_at, user_id, user_name, meta.
+	 * The lead's timeline, newest first (see SENW_CRM_Timeline::for_lead()).
+	 * The caller has checked that the lead is visible.
 	 */
 	public static function timeline( $lead_id, $limit = 200 ) {
-		global $wpdb;
-		$lead_id = (int) $lead_id;
-		$limit   = max( 1, min( 1000, (int) $limit ) );
-		$entries = array();
+		return SENW_CRM_Timeline::for_lead( $lead_id, $limit );
+	}
 
-		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT a.id, a.kind, a.body, a.meta, a.user_id, u.display_name AS user_name, a.created_at FROM `' . SENW_CRM_Db::t( 'activities' ) . "` a LEFT JOIN {$wpdb->users} u ON u.ID = a.user_id WHERE a.lead_id = %d ORDER BY a.created_at DESC, a.id DESC LIMIT %d", $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		foreach ( $rows as $r ) {
-			$entries[] = array(
-				'type'       => 'activity',
-				'id'         => (int) $r['id'],
-				'kind'       => $r['kind'],
-				'body'       => $r['body'],
-				'meta'       => null === $r['meta'] ? null : json_decode( $r['meta'], true ),
-				'user_id'    => null === $r['user_id'] ? null : (int) $r['user_id'],
-				'user_name'  => $r['user_name'],
-				'created_at' => $r['created_at'],
-			);
-		}
-		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, channel, direction, subject, body, status, provider, created_at, sent_at FROM `' . SENW_CRM_Db::t( 'messages' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		foreach ( $rows as $r ) {
-			$entries[] = array(
-				'type'       => 'message',
-				'id'         => (int) $r['id'],
-				'kind'       => $r['channel'],
-				'body'       => $r['body'],
-				'meta'       => array(
-					'direction' => $r['direction'],
-					'subject'   => $r['subject'],
-					'status'    => $r['status'],
-					'provider'  => $r['provider'],
-					'sent_at'   => $r['sent_at'],
-				),
-				'user_id'    => null,
-				'user_name'  => null,
-				'created_at' => $r['created_at'],
-			);
-		}
-		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, event_type, event_timestamp, object_type, object_key, device_type, referring_url FROM `' . SENW_CRM_Db::t( 'events' ) . '` WHERE lead_id = %d ORDER BY event_timestamp DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		foreach ( $rows as $r ) {
-			$entries[] = array(
-				'type'       => 'event',
-				'id'         => (int) $r['id'],
-				'kind'       => $r['event_type'],
-				'body'       => '',
-				'meta'       => array(
-					'object_type'   => $r['object_type'],
-					'object_key'    => $r['object_key'],
-					'device_type'   => $r['device_type'],
-					'referring_url' => $r['referring_url'],
-				),
-				'user_id'    => null,
-				'user_name'  => null,
-				'created_at' => $r['event_timestamp'],
-			);
-		}
-		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, channel, granted, consent_text, ip_address, source_url, created_at FROM `' . SENW_CRM_Db::t( 'consents' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		foreach ( $rows as $r ) {
-			$entries[] = array(
-				'type'       => 'consent',
-				'id'         => (int) $r['id'],
-				'kind'       => $r['channel'],
-				'body'       => $r['consent_text'],
-				'meta'       => array(
-					'granted'    => (bool) $r['granted'],
-					'ip_address' => $r['ip_address'],
-					'source_url' => $r['source_url'],
-				),
-				'user_id'    => null,
-				'user_name'  => null,
-				'created_at' => $r['created_at'],
-			);
-		}
-		usort(
-			$entries,
-			static function ( $a, $b ) {
-				return strcmp( $b['created_at'], $a['created_at'] );
-			}
-		);
-		return array_slice( $entries, 0, $limit );
+	/** RESO DeviceType from a user agent. */
+	public static function device_type( $ua ) {
+		return SENW_CRM_Timeline::device_type( $ua );
 	}
 
 	/**
@@ -414,10 +340,10 @@ class SENW_CRM_Leads {
 		$now = SENW_CRM_Db::now();
 		SENW_CRM_Db::begin();
 		try {
-			$person_id = self::find_person( isset( $clean['email'] ) ? $clean['email'] : '', isset( $clean['phone_e164'] ) ? $clean['phone_e164'] : '' );
+			$person_id = SENW_CRM_People::find_person( isset( $clean['email'] ) ? $clean['email'] : '', isset( $clean['phone_e164'] ) ? $clean['phone_e164'] : '' );
 			$is_new    = null === $person_id;
 			if ( $is_new ) {
-				self::check(
+				SENW_CRM_Db::check(
 					$wpdb->insert(
 						SENW_CRM_Db::t( 'people' ),
 						array(
@@ -431,13 +357,13 @@ class SENW_CRM_Leads {
 				);
 				$person_id = (int) $wpdb->insert_id;
 			} else {
-				self::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), array( 'first_name' => $clean['first_name'], 'last_name' => $clean['last_name'] ), array( 'id' => $person_id ), array( '%s', '%s' ), array( '%d' ) ) );
+				SENW_CRM_Db::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), array( 'first_name' => $clean['first_name'], 'last_name' => $clean['last_name'] ), array( 'id' => $person_id ), array( '%s', '%s' ), array( '%d' ) ) );
 			}
 			if ( isset( $clean['email'] ) ) {
-				self::attach_email( $person_id, $clean['email'], false );
+				SENW_CRM_People::attach_email( $person_id, $clean['email'], false );
 			}
 			if ( isset( $clean['phone_e164'] ) ) {
-				self::attach_phone( $person_id, $clean['phone_e164'], $clean['phone'], false );
+				SENW_CRM_People::attach_phone( $person_id, $clean['phone_e164'], $clean['phone'], false );
 			}
 
 			$open   = $is_new ? null : $wpdb->get_row( $wpdb->prepare( 'SELECT id, listing_key FROM `' . SENW_CRM_Db::t( 'leads' ) . "` WHERE person_id = %d AND status NOT IN ('converted','lost') ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE", $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
@@ -449,8 +375,8 @@ class SENW_CRM_Leads {
 				if ( empty( $open['listing_key'] ) && ! empty( $clean['listing_key'] ) ) {
 					$changes['listing_key'] = $clean['listing_key'];
 				}
-				self::check( $wpdb->update( SENW_CRM_Db::t( 'leads' ), $changes, array( 'id' => $lead_id ) ) );
-				self::add_activity(
+				SENW_CRM_Db::check( $wpdb->update( SENW_CRM_Db::t( 'leads' ), $changes, array( 'id' => $lead_id ) ) );
+				SENW_CRM_Timeline::add_activity(
 					$lead_id,
 					$person_id,
 					$user,
@@ -464,7 +390,7 @@ class SENW_CRM_Leads {
 					)
 				);
 			} else {
-				self::check(
+				SENW_CRM_Db::check(
 					$wpdb->insert(
 						SENW_CRM_Db::t( 'leads' ),
 						array(
@@ -482,7 +408,7 @@ class SENW_CRM_Leads {
 					)
 				);
 				$lead_id = (int) $wpdb->insert_id;
-				self::add_activity(
+				SENW_CRM_Timeline::add_activity(
 					$lead_id,
 					$person_id,
 					$user,
@@ -495,15 +421,15 @@ class SENW_CRM_Leads {
 					)
 				);
 			}
-			self::refresh_person_cache( $person_id );
+			SENW_CRM_People::refresh_person_cache( $person_id );
 
 			if ( ! empty( $clean['consent'] ) ) {
-				self::record_consent( $person_id, $lead_id, $clean, $context );
+				SENW_CRM_Timeline::record_consent( $person_id, $lead_id, $clean, $context );
 			}
 			if ( ! empty( $clean['listing_key'] ) ) {
-				self::record_event( $person_id, $lead_id, 'SubmissionOfLeadForm', 'Property', $clean['listing_key'], $context );
+				SENW_CRM_Timeline::record_event( $person_id, $lead_id, 'SubmissionOfLeadForm', 'Property', $clean['listing_key'], $context );
 			}
-			self::check(
+			SENW_CRM_Db::check(
 				$wpdb->insert(
 					SENW_CRM_Db::t( 'outbox' ),
 					array(
@@ -579,25 +505,25 @@ class SENW_CRM_Leads {
 
 			$person = array_intersect_key( $fields, array_flip( array( 'first_name', 'last_name' ) ) );
 			if ( $person ) {
-				self::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), $person, array( 'id' => $person_id ) ) );
+				SENW_CRM_Db::check( $wpdb->update( SENW_CRM_Db::t( 'people' ), $person, array( 'id' => $person_id ) ) );
 				$changed = array_merge( $changed, array_keys( $person ) );
 			}
 			if ( isset( $fields['email'] ) ) {
-				$owner = self::email_owner( $fields['email'] );
+				$owner = SENW_CRM_People::email_owner( $fields['email'] );
 				if ( null !== $owner && $owner !== $person_id ) {
 					SENW_CRM_Db::rollback();
 					return self::field_error( 'email', __( 'This email address belongs to another contact.', 'senw-crm' ), 409 );
 				}
-				self::attach_email( $person_id, $fields['email'], true );
+				SENW_CRM_People::attach_email( $person_id, $fields['email'], true );
 				$changed[] = 'email';
 			}
 			if ( isset( $fields['phone_e164'] ) ) {
-				$owner = self::phone_owner( $fields['phone_e164'] );
+				$owner = SENW_CRM_People::phone_owner( $fields['phone_e164'] );
 				if ( null !== $owner && $owner !== $person_id ) {
 					SENW_CRM_Db::rollback();
 					return self::field_error( 'phone', __( 'This phone number belongs to another contact.', 'senw-crm' ), 409 );
 				}
-				self::attach_phone( $person_id, $fields['phone_e164'], $fields['phone'], true );
+				SENW_CRM_People::attach_phone( $person_id, $fields['phone_e164'], $fields['phone'], true );
 				$changed[] = 'phone';
 			}
 
@@ -609,12 +535,12 @@ class SENW_CRM_Leads {
 			}
 			if ( $lead_changes ) {
 				$lead_changes['last_activity_at'] = SENW_CRM_Db::now();
-				self::check( $wpdb->update( $leads, $lead_changes, array( 'id' => $lead_id ) ) );
+				SENW_CRM_Db::check( $wpdb->update( $leads, $lead_changes, array( 'id' => $lead_id ) ) );
 				unset( $lead_changes['last_activity_at'] );
 				$changed = array_merge( $changed, array_keys( $lead_changes ) );
 			}
 			if ( isset( $lead_changes['status'] ) ) {
-				self::add_activity(
+				SENW_CRM_Timeline::add_activity(
 					$lead_id,
 					$person_id,
 					$actor,
@@ -630,10 +556,10 @@ class SENW_CRM_Leads {
 			$other = array_values( array_diff( $changed, array( 'status' ) ) );
 			if ( $other ) {
 				/* translators: %s: list of field names */
-				self::add_activity( $lead_id, $person_id, $actor, 'system', sprintf( __( 'Details updated: %s.', 'senw-crm' ), implode( ', ', $other ) ), array( 'fields' => $other ) );
+				SENW_CRM_Timeline::add_activity( $lead_id, $person_id, $actor, 'system', sprintf( __( 'Details updated: %s.', 'senw-crm' ), implode( ', ', $other ) ), array( 'fields' => $other ) );
 			}
 			if ( array_intersect( $changed, array( 'first_name', 'last_name', 'email', 'phone' ) ) ) {
-				self::refresh_person_cache( $person_id );
+				SENW_CRM_People::refresh_person_cache( $person_id );
 			}
 			if ( $changed ) {
 				SENW_CRM_Audit::log( 'update', 'lead', $lead_id, array( 'fields' => $changed ), $actor );
@@ -678,7 +604,7 @@ class SENW_CRM_Leads {
 			$lead = $wpdb->get_row( $wpdb->prepare( "SELECT id, person_id, agent_id FROM `{$leads}` WHERE id = %d FOR UPDATE", $lead_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 			$from = null === $lead['agent_id'] ? null : (int) $lead['agent_id'];
 			if ( $from !== $agent_id ) {
-				self::check(
+				SENW_CRM_Db::check(
 					$wpdb->update(
 						$leads,
 						array(
@@ -691,7 +617,7 @@ class SENW_CRM_Leads {
 					)
 				);
 				$agent = get_userdata( $agent_id );
-				self::add_activity(
+				SENW_CRM_Timeline::add_activity(
 					$lead_id,
 					(int) $lead['person_id'],
 					$actor,
@@ -748,8 +674,8 @@ class SENW_CRM_Leads {
 		SENW_CRM_Db::begin();
 		try {
 			$person_id = (int) $wpdb->get_var( $wpdb->prepare( "SELECT person_id FROM `{$leads}` WHERE id = %d FOR UPDATE", $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-			$note_id   = self::add_activity( $lead_id, $person_id, $actor, 'note', $body, null );
-			self::check( $wpdb->update( $leads, array( 'last_activity_at' => SENW_CRM_Db::now() ), array( 'id' => $lead_id ) ) );
+			$note_id   = SENW_CRM_Timeline::add_activity( $lead_id, $person_id, $actor, 'note', $body, null );
+			SENW_CRM_Db::check( $wpdb->update( $leads, array( 'last_activity_at' => SENW_CRM_Db::now() ), array( 'id' => $lead_id ) ) );
 			SENW_CRM_Audit::log( 'note', 'lead', $lead_id, array( 'activity_id' => $note_id ), $actor );
 			if ( ! SENW_CRM_Db::commit() ) {
 				throw new RuntimeException( 'commit' );
@@ -762,16 +688,8 @@ class SENW_CRM_Leads {
 	}
 
 	/*
-	 * Helpers (inside a transaction).
+	 * Errors.
 	 */
-
-	/** Throws when a $wpdb write failed, so the caller rolls back. */
-	private static function check( $result ) {
-		if ( false === $result ) {
-			throw new RuntimeException( 'db' );
-		}
-		return $result;
-	}
 
 	private static function forbidden() {
 		return new WP_Error( 'senw_crm_forbidden', __( 'Sorry, you are not allowed to change this lead.', 'senw-crm' ), array( 'status' => 403 ) );
@@ -786,229 +704,5 @@ class SENW_CRM_Leads {
 				'params' => array( $field => $message ),
 			)
 		);
-	}
-
-	/** The surviving person for a matching email, else phone; null when unknown. */
-	private static function find_person( $email, $phone_e164 ) {
-		$person_id = '' !== $email ? self::email_owner( $email, true ) : null;
-		if ( null === $person_id && '' !== $phone_e164 ) {
-			$person_id = self::phone_owner( $phone_e164, true );
-		}
-		return null === $person_id ? null : self::resolve_merged( $person_id );
-	}
-
-	private static function email_owner( $email, $lock = false ) {
-		global $wpdb;
-		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT person_id FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE email = %s' . ( $lock ? ' FOR UPDATE' : '' ), $email ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		return null === $id ? null : (int) $id;
-	}
-
-	private static function phone_owner( $phone_e164, $lock = false ) {
-		global $wpdb;
-		$id = $wpdb->get_var( $wpdb->prepare( 'SELECT person_id FROM `' . SENW_CRM_Db::t( 'person_phones' ) . '` WHERE phone_e164 = %s' . ( $lock ? ' FOR UPDATE' : '' ), $phone_e164 ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		return null === $id ? null : (int) $id;
-	}
-
-	/** Follows people.merged_into (set by the sidecar's dedupe) to the surviving person. */
-	private static function resolve_merged( $person_id ) {
-		global $wpdb;
-		$people = SENW_CRM_Db::t( 'people' );
-		for ( $i = 0; $i < 5; $i++ ) {
-			$next = $wpdb->get_var( $wpdb->prepare( "SELECT merged_into FROM `{$people}` WHERE id = %d", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-			if ( null === $next ) {
-				break;
-			}
-			$person_id = (int) $next;
-		}
-		return $person_id;
-	}
-
-	/**
-	 * Adds the email to the person unless another person has it. $primary makes
-	 * it the person's primary email; otherwise it is primary only when the
-	 * person has none.
-	 */
-	private static function attach_email( $person_id, $email, $primary ) {
-		global $wpdb;
-		$table = SENW_CRM_Db::t( 'person_emails' );
-		$owner = self::email_owner( $email );
-		if ( null !== $owner && $owner !== $person_id ) {
-			return;
-		}
-		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$make_primary = $primary || ! $has_primary;
-		if ( $make_primary ) {
-			self::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
-		}
-		if ( null === $owner ) {
-			self::check( $wpdb->insert( $table, array( 'person_id' => $person_id, 'email' => $email, 'is_primary' => $make_primary ? 1 : 0 ), array( '%d', '%s', '%d' ) ) );
-		} elseif ( $make_primary ) {
-			self::check( $wpdb->update( $table, array( 'is_primary' => 1 ), array( 'email' => $email ), array( '%d' ), array( '%s' ) ) );
-		}
-	}
-
-	private static function attach_phone( $person_id, $phone_e164, $raw, $primary ) {
-		global $wpdb;
-		$table = SENW_CRM_Db::t( 'person_phones' );
-		$owner = self::phone_owner( $phone_e164 );
-		if ( null !== $owner && $owner !== $person_id ) {
-			return;
-		}
-		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$make_primary = $primary || ! $has_primary;
-		if ( $make_primary ) {
-			self::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
-		}
-		if ( null === $owner ) {
-			self::check(
-				$wpdb->insert(
-					$table,
-					array(
-						'person_id'  => $person_id,
-						'phone_e164' => $phone_e164,
-						'phone_raw'  => mb_substr( (string) $raw, 0, 40 ),
-						'is_primary' => $make_primary ? 1 : 0,
-					),
-					array( '%d', '%s', '%s', '%d' )
-				)
-			);
-		} else {
-			self::check( $wpdb->update( $table, array( 'phone_raw' => mb_substr( (string) $raw, 0, 40 ), 'is_primary' => $make_primary ? 1 : 0 ), array( 'phone_e164' => $phone_e164 ) ) );
-		}
-	}
-
-	/**
-	 * Rewrites the Leads screen's copies of the person's name, primary email,
-	 * primary phone and search text on all their leads. search_text holds the
-	 * names, every email and every phone's digits (also without the NANP 1).
-	 */
-	public static function refresh_person_cache( $person_id ) {
-		global $wpdb;
-		$person_id = (int) $person_id;
-		$person    = $wpdb->get_row( $wpdb->prepare( 'SELECT first_name, last_name FROM `' . SENW_CRM_Db::t( 'people' ) . '` WHERE id = %d', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		if ( ! $person ) {
-			return;
-		}
-		$emails = $wpdb->get_col( $wpdb->prepare( 'SELECT email FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		$phones = $wpdb->get_col( $wpdb->prepare( 'SELECT phone_e164 FROM `' . SENW_CRM_Db::t( 'person_phones' ) . '` WHERE person_id = %d ORDER BY is_primary DESC, id', $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-		$words  = array( $person['first_name'], $person['last_name'] );
-		foreach ( $emails as $email ) {
-			$words[] = $email;
-		}
-		foreach ( $phones as $phone ) {
-			$digits  = ltrim( $phone, '+' );
-			$words[] = $digits;
-			if ( 11 === strlen( $digits ) && '1' === $digits[0] ) {
-				$words[] = substr( $digits, 1 );
-			}
-		}
-		self::check(
-			$wpdb->update(
-				SENW_CRM_Db::t( 'leads' ),
-				array(
-					'display_name'  => mb_substr( trim( $person['first_name'] . ' ' . $person['last_name'] ), 0, 201 ),
-					'primary_email' => $emails ? $emails[0] : '',
-					'primary_phone' => $phones ? $phones[0] : '',
-					'search_text'   => mb_substr( implode( ' ', $words ), 0, 1000 ),
-				),
-				array( 'person_id' => $person_id ),
-				array( '%s', '%s', '%s', '%s' ),
-				array( '%d' )
-			)
-		);
-	}
-
-	private static function add_activity( $lead_id, $person_id, $user_id, $kind, $body, $meta ) {
-		global $wpdb;
-		self::check(
-			$wpdb->insert(
-				SENW_CRM_Db::t( 'activities' ),
-				array(
-					'lead_id'    => $lead_id,
-					'person_id'  => $person_id,
-					'user_id'    => $user_id ? (int) $user_id : null,
-					'kind'       => $kind,
-					'body'       => $body,
-					'meta'       => null === $meta ? null : wp_json_encode( $meta ),
-					'created_at' => SENW_CRM_Db::now(),
-				)
-			)
-		);
-		return (int) $wpdb->insert_id;
-	}
-
-	private static function record_consent( $person_id, $lead_id, array $clean, array $context ) {
-		global $wpdb;
-		$channels = isset( $context['consent_channels'] ) ? (array) $context['consent_channels'] : array();
-		if ( empty( $channels ) ) {
-			if ( isset( $clean['email'] ) ) {
-				$channels[] = 'email';
-			}
-			if ( isset( $clean['phone_e164'] ) ) {
-				$channels[] = 'sms';
-				$channels[] = 'phone';
-			}
-		}
-		$text = isset( $context['consent_text'] ) && '' !== $context['consent_text'] ? (string) $context['consent_text'] : self::consent_text();
-		$ip   = isset( $context['ip'] ) && filter_var( $context['ip'], FILTER_VALIDATE_IP ) ? $context['ip'] : SENW_CRM_Db::remote_addr();
-		foreach ( array_unique( $channels ) as $channel ) {
-			self::check(
-				$wpdb->insert(
-					SENW_CRM_Db::t( 'consents' ),
-					array(
-						'person_id'    => $person_id,
-						'lead_id'      => $lead_id,
-						'channel'      => substr( (string) $channel, 0, 10 ),
-						'granted'      => 1,
-						'consent_text' => $text,
-						'ip_address'   => $ip,
-						'user_agent'   => isset( $context['user_agent'] ) ? mb_substr( (string) $context['user_agent'], 0, 500 ) : '',
-						'source_url'   => isset( $context['source_url'] ) ? mb_substr( (string) $context['source_url'], 0, 2000 ) : '',
-						'created_at'   => SENW_CRM_Db::now(),
-					),
-					array( '%d', '%d', '%s', '%d', '%s', '%s', '%s', '%s', '%s' )
-				)
-			);
-		}
-	}
-
-	/** An engagement event with RESO InternetTracking names. */
-	private static function record_event( $person_id, $lead_id, $event_type, $object_type, $object_key, array $context ) {
-		global $wpdb;
-		$ua = isset( $context['user_agent'] ) ? (string) $context['user_agent'] : '';
-		self::check(
-			$wpdb->insert(
-				SENW_CRM_Db::t( 'events' ),
-				array(
-					'event_key'       => wp_generate_uuid4(),
-					'event_type'      => $event_type,
-					'event_timestamp' => SENW_CRM_Db::now(),
-					'session_id'      => isset( $context['session_id'] ) ? substr( (string) $context['session_id'], 0, 64 ) : null,
-					'actor_type'      => 'Client',
-					'actor_key'       => $wpdb->get_var( $wpdb->prepare( 'SELECT contact_key FROM `' . SENW_CRM_Db::t( 'people' ) . '` WHERE id = %d', $person_id ) ), // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
-					'object_type'     => $object_type,
-					'object_key'      => $object_key,
-					'person_id'       => $person_id,
-					'lead_id'         => $lead_id,
-					'device_type'     => self::device_type( $ua ),
-					'referring_url'   => isset( $context['referring_url'] ) ? mb_substr( (string) $context['referring_url'], 0, 2000 ) : ( isset( $context['source_url'] ) ? mb_substr( (string) $context['source_url'], 0, 2000 ) : null ),
-					'user_agent'      => '' === $ua ? null : mb_substr( $ua, 0, 500 ),
-				)
-			)
-		);
-	}
-
-	/** RESO DeviceType from a user agent. */
-	public static function device_type( $ua ) {
-		if ( '' === $ua ) {
-			return 'Unknown';
-		}
-		if ( preg_match( '/iPad|Tablet/i', $ua ) ) {
-			return 'Tablet';
-		}
-		if ( preg_match( '/Mobi|Android|iPhone/i', $ua ) ) {
-			return 'Mobile';
-		}
-		return 'Desktop';
 	}
 }
