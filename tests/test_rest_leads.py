@@ -333,3 +333,23 @@ def test_create_kicks_the_sidecar_which_dispatches_the_outbox_row(api, crm, db):
     while _scalar(db, sql, id=r.json()["id"]) is None:
         assert time.monotonic() < deadline, "outbox row was not dispatched after the kick"
         time.sleep(0.1)
+
+
+def test_repeat_with_the_same_phone_keeps_it_primary(api, wordpress, db):
+    tag = secrets.token_hex(4)
+    phone = "+1 971 555 " + str(secrets.randbelow(10**4)).zfill(4)
+    body = {"first_name": "Pia", "last_name": f"Prime{tag}", "email": f"pia.{tag}@example.com",
+            "phone": phone, "agent_id": wordpress.users["agent1"]}
+    first = api("manager").post(_u(wordpress, "/leads"), json=body, timeout=20)
+    assert first.status_code == 201
+    # Same phone, new email: found by phone, the new email is added but the phone stays primary.
+    again = api("manager").post(_u(wordpress, "/leads"), json={**body, "email": f"pia2.{tag}@example.com",
+                                                                "phone": phone.replace(" ", "-")}, timeout=20)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    with db.engine.connect() as conn:
+        phones = conn.execute(db.sql("SELECT phone_raw, is_primary FROM {t:person_phones} WHERE person_id = :p"),
+                              {"p": first.json()["person_id"]}).all()
+        emails = conn.execute(db.sql("SELECT email, is_primary FROM {t:person_emails} WHERE person_id = :p "
+                                     "ORDER BY id"), {"p": first.json()["person_id"]}).all()
+    assert [tuple(p) for p in phones] == [(phone.replace(" ", "-"), 1)]
+    assert [tuple(e) for e in emails] == [(f"pia.{tag}@example.com", 1), (f"pia2.{tag}@example.com", 0)]

@@ -51,51 +51,46 @@ class SENW_CRM_People {
 	 * person has none.
 	 */
 	public static function attach_email( $person_id, $email, $primary ) {
-		global $wpdb;
-		$table = SENW_CRM_Db::t( 'person_emails' );
-		$owner = self::email_owner( $email );
-		if ( null !== $owner && $owner !== $person_id ) {
-			return;
-		}
-		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$make_primary = $primary || ! $has_primary;
-		if ( $make_primary ) {
-			SENW_CRM_Db::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
-		}
-		if ( null === $owner ) {
-			SENW_CRM_Db::check( $wpdb->insert( $table, array( 'person_id' => $person_id, 'email' => $email, 'is_primary' => $make_primary ? 1 : 0 ), array( '%d', '%s', '%d' ) ) );
-		} elseif ( $make_primary ) {
-			SENW_CRM_Db::check( $wpdb->update( $table, array( 'is_primary' => 1 ), array( 'email' => $email ), array( '%d' ), array( '%s' ) ) );
-		}
+		self::attach( 'person_emails', 'email', $person_id, $email, array(), $primary );
 	}
 
+	/** Adds the phone (E.164 and as typed) to the person; primary as for emails. */
 	public static function attach_phone( $person_id, $phone_e164, $raw, $primary ) {
+		self::attach( 'person_phones', 'phone_e164', $person_id, $phone_e164, array( 'phone_raw' => mb_substr( (string) $raw, 0, 40 ) ), $primary );
+	}
+
+	/**
+	 * One email or phone row: inserted when new, refreshed ($extra) when the
+	 * person has it already, left alone when it is another person's. A row is
+	 * promoted to primary but never demoted here.
+	 */
+	private static function attach( $table_name, $column, $person_id, $value, array $extra, $primary ) {
 		global $wpdb;
-		$table = SENW_CRM_Db::t( 'person_phones' );
-		$owner = self::phone_owner( $phone_e164 );
+		$table = SENW_CRM_Db::t( $table_name );
+		$owner = 'email' === $column ? self::email_owner( $value ) : self::phone_owner( $value );
 		if ( null !== $owner && $owner !== $person_id ) {
 			return;
 		}
-		$has_primary = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		$has_primary  = (bool) $wpdb->get_var( $wpdb->prepare( "SELECT 1 FROM `{$table}` WHERE person_id = %d AND is_primary = 1", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 		$make_primary = $primary || ! $has_primary;
 		if ( $make_primary ) {
 			SENW_CRM_Db::check( $wpdb->update( $table, array( 'is_primary' => 0 ), array( 'person_id' => $person_id ), array( '%d' ), array( '%d' ) ) );
 		}
 		if ( null === $owner ) {
-			SENW_CRM_Db::check(
-				$wpdb->insert(
-					$table,
-					array(
-						'person_id'  => $person_id,
-						'phone_e164' => $phone_e164,
-						'phone_raw'  => mb_substr( (string) $raw, 0, 40 ),
-						'is_primary' => $make_primary ? 1 : 0,
-					),
-					array( '%d', '%s', '%s', '%d' )
-				)
+			$row = array_merge(
+				array(
+					'person_id'  => $person_id,
+					$column      => $value,
+					'is_primary' => $make_primary ? 1 : 0,
+				),
+				$extra
 			);
-		} else {
-			SENW_CRM_Db::check( $wpdb->update( $table, array( 'phone_raw' => mb_substr( (string) $raw, 0, 40 ), 'is_primary' => $make_primary ? 1 : 0 ), array( 'phone_e164' => $phone_e164 ) ) );
+			SENW_CRM_Db::check( $wpdb->insert( $table, $row ) );
+			return;
+		}
+		$changes = $make_primary ? array_merge( $extra, array( 'is_primary' => 1 ) ) : $extra;
+		if ( $changes ) {
+			SENW_CRM_Db::check( $wpdb->update( $table, $changes, array( $column => $value ) ) );
 		}
 	}
 
