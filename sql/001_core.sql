@@ -194,6 +194,7 @@ CREATE TABLE {prefix}senw_messages (
   sent_at              DATETIME(3)   NULL,
   UNIQUE KEY uq_idem (idempotency_key),
   KEY idx_lead_created (lead_id, created_at),
+  KEY idx_person (person_id),
   KEY idx_provider_id (provider, provider_message_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

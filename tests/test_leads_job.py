@@ -232,3 +232,29 @@ def messages_all(db, lead_id: int):
     with db.engine.connect() as conn:
         return conn.execute(db.sql("SELECT idempotency_key FROM {t:messages} WHERE lead_id = :id"),
                             {"id": lead_id}).all()
+
+
+def test_concurrent_jobs_for_duplicates_and_fresh_leads(db, agents, standins):
+    """Six jobs at once: two pairs of the same person typed differently and two
+    strangers. Every lead ends processed with one email and one SMS; each pair
+    ends as one person."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = []
+    leads = []
+    for _ in range(2):
+        digits = unique_phone()
+        a = insert_lead(db, email=unique_email(), phone=f"({digits[:3]}) {digits[3:6]}-{digits[6:]}")
+        b = insert_lead(db, email=unique_email(), phone=f"+1 {digits}")
+        pairs.append((a, b))
+        leads += [a, b]
+    leads += [insert_lead(db, email=unique_email(), phone=unique_phone()) for _ in range(2)]
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda x: process_new_lead(x["lead_id"]), leads))
+    assert all(r["messages"] == ["sent", "sent"] for r in results), results
+    for lead in leads:
+        assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
+        sent = lead_requests(standins, lead["lead_id"])
+        assert len(sent["email"]) == 1 and len(sent["sms"]) == 1
+    for a, b in pairs:
+        assert lead_row(db, a["lead_id"]).person_id == lead_row(db, b["lead_id"]).person_id

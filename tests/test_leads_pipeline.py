@@ -12,7 +12,8 @@ from standins.rows import insert_lead, unique_email, unique_phone
 
 from sidecar.leads.assign import pick_round_robin
 from sidecar.leads.dedupe import dedupe_person
-from sidecar.leads.pipeline import TransactionConflict, in_transaction, prepare_lead
+from sidecar.leads.pipeline import prepare_lead
+from sidecar.leads.tx import TransactionConflict, in_transaction
 
 
 def one(db, sql: str, **params):
@@ -88,7 +89,7 @@ def test_concurrent_jobs_for_a_duplicate_pair_merge_once(db):
     def job(person_id: int, lead_id: int) -> None:
         barrier.wait()
         try:
-            in_transaction(db, lambda s: dedupe_person(s, person_id, lead_id=lead_id))
+            in_transaction(db.Session, lambda s: dedupe_person(s, person_id, lead_id=lead_id))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -163,7 +164,7 @@ def test_concurrent_assignments_spread_evenly(db, pool):
 
     def job() -> None:
         barrier.wait()
-        agent = in_transaction(db, pick_round_robin)
+        agent = in_transaction(db.Session, pick_round_robin)
         with lock:
             picks.append(agent)
 
@@ -186,7 +187,7 @@ def test_explicit_agent_is_kept(db, pool, wordpress):
               id=lead["lead_id"])
     assert "chosen at capture" in act.body
     # round-robin state untouched: the next lead still goes to the first agent
-    assert in_transaction(db, pick_round_robin) == pool[0]
+    assert in_transaction(db.Session, pick_round_robin) == pool[0]
 
 
 def set_paused(db, user_ids: list[int], paused: bool) -> None:
@@ -247,5 +248,5 @@ def test_a_lasting_conflict_is_raised_without_the_values(db):
                   {"p": lead["person_id"], "e": email})
 
     with pytest.raises(TransactionConflict) as err:
-        in_transaction(db, insert_duplicate, attempts=2)
+        in_transaction(db.Session, insert_duplicate, attempts=2)
     assert len(calls) == 2 and email not in str(err.value) and err.value.__cause__ is None

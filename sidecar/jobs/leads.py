@@ -7,7 +7,8 @@ from typing import Any
 from ..config import load_config
 from ..db import get_db
 from ..leads.alerts import notify_agent
-from ..leads.pipeline import in_transaction, mark_processed, prepare_lead
+from ..leads.pipeline import mark_processed, prepare_lead
+from ..leads.tx import in_transaction
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +25,14 @@ def process_new_lead(lead_id: int) -> dict[str, Any]:
     cfg = load_config()
     db = get_db(cfg)
     lead_id = int(lead_id)
-    prepared = in_transaction(db, lambda s: prepare_lead(s, lead_id, cfg.default_region))
+    prepared = in_transaction(db.Session, lambda s: prepare_lead(s, lead_id, cfg.default_region))
     if prepared is None:
         log.warning("lead %s not found; nothing to do", lead_id)
         return {"lead_id": lead_id, "state": "missing"}
     statuses: list[str] = []
     if prepared.state == "assigned":
         statuses = notify_agent(db, cfg, lead_id)
-        with db.Session.begin() as s:
-            mark_processed(s, lead_id)
+        in_transaction(db.Session, lambda s: mark_processed(s, lead_id))
     elif prepared.agent_id:
         statuses = notify_agent(db, cfg, lead_id, repeats=True)
     log.info("lead %s processed (agent %s, messages %s)", lead_id, prepared.agent_id, statuses)

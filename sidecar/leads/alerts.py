@@ -5,6 +5,8 @@ keyed (lead-<id>-agent-email, lead-<id>-repeat-<activity id>-agent-sms, ...)
 so it goes out at most once."""
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy.orm import Session
 
 from ..config import Config
@@ -15,6 +17,7 @@ from ..notify.twilio_client import TwilioClient
 from .agents import agent_contacts
 from .normalize import InvalidContact, normalize_phone
 from .timeline import add_activity
+from .tx import in_transaction
 
 LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
 
@@ -98,7 +101,8 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
     NotificationFailed, after trying every alert, if one should be retried."""
     email_client = email_client or SendGridClient.from_config(cfg)
     sms_client = sms_client or TwilioClient.from_config(cfg)
-    with db.Session.begin() as s:
+
+    def compose(s: Session) -> list[Outgoing]:
         if repeats:
             repeat = pending_repeat(s, lead_id)
             alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, repeat) \
@@ -108,6 +112,9 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
         if alerts and not any(a.channel == "sms" for a in alerts):
             _note_once(s, lead_id, "no-mobile", "The assigned agent has no valid mobile "
                        "number on file; no SMS was sent.")
+        return alerts
+
+    alerts = in_transaction(db.Session, compose)
     statuses: list[str] = []
     failure: NotificationFailed | None = None
     for msg in alerts:
@@ -122,11 +129,12 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
             statuses.append(outcome.status)
             what = "Email" if msg.channel == "email" else "SMS"
             kind = "repeat-inquiry alert" if "-repeat-" in msg.idempotency_key else "alert"
-            with db.Session.begin() as s:
-                add_activity(s, "message", f"{what} {kind} to the agent: {outcome.status}.",
-                             lead_id=lead_id, person_id=msg.person_id,
-                             meta={"step": "notify", "message_id": outcome.message_id,
-                                   "channel": msg.channel, "status": outcome.status})
+            body = f"{what} {kind} to the agent: {outcome.status}."
+            meta = {"step": "notify", "message_id": outcome.message_id,
+                    "channel": msg.channel, "status": outcome.status}
+            in_transaction(db.Session, partial(add_activity, kind="message", body=body,
+                                               lead_id=lead_id, person_id=msg.person_id,
+                                               meta=meta))
     if failure is not None:
         raise failure
     return statuses

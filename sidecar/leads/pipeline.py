@@ -7,32 +7,16 @@ done). A rerun resumes from the recorded state, so every step runs once.
 """
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..db import Database, get_db
+from ..db import get_db
 from ..scoring.initial import LeadFacts, Score, score_lead
 from .assign import assign_lead
 from .dedupe import dedupe_person
 from .timeline import add_activity
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-# MySQL errors worth running the transaction again for: deadlock, lock wait
-# timeout, and a duplicate key raced in by a concurrent merge.
-RETRYABLE_DB_ERRORS = (1213, 1205, 1062)
-
-
-class TransactionConflict(RuntimeError):
-    """A transaction kept conflicting; the message carries no row values."""
 
 
 @dataclass(frozen=True)
@@ -40,27 +24,6 @@ class Prepared:
     lead_id: int
     agent_id: int | None
     state: str
-
-
-def in_transaction(db: Database, fn: Callable[[Session], T], attempts: int = 5) -> T:
-    """Run fn in a transaction, again (from scratch) after a deadlock."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with db.Session.begin() as s:
-                return fn(s)
-        except (OperationalError, IntegrityError) as exc:
-            code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
-            if isinstance(exc, IntegrityError) and (code not in RETRYABLE_DB_ERRORS
-                                                    or attempt == attempts):
-                # Its message quotes the conflicting value (an email or phone):
-                # keep that out of RQ's failure log.
-                raise TransactionConflict(f"integrity error (MySQL {code}) after "
-                                          f"{attempt} attempt(s)") from None
-            if code not in RETRYABLE_DB_ERRORS or attempt == attempts:
-                raise
-            log.info("transaction conflict (MySQL %s), attempt %d; retrying", code, attempt)
-            time.sleep(0.05 * attempt)
-    raise AssertionError("unreachable")
 
 
 def lead_facts(session: Session, lead_id: int) -> LeadFacts:

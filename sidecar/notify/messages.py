@@ -21,11 +21,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import get_db
+from ..leads.tx import in_transaction
 from .retry import NotConfigured, ProviderError, Sent
 
 log = logging.getLogger(__name__)
@@ -81,39 +82,16 @@ def send_once(Session: sessionmaker, msg: Outgoing,
     """Send `msg` at most once per idempotency key (see the module docstring).
 
     Takes the sessionmaker rather than a Session: the row must be committed
-    before the provider call and updated after it, in transactions of its own.
+    before the provider call and updated after it, in transactions of its own
+    (each run again after a deadlock).
     """
-    db = get_db()
-    with Session.begin() as s:
-        s.execute(db.sql(
-            "INSERT IGNORE INTO {t:messages} (idempotency_key, channel, direction, lead_id, "
-            "person_id, recipient_user_id, to_address, subject, body, status, provider) "
-            "VALUES (:k, :c, 'outbound', :lead, :person, :user, :to, :subject, :body, "
-            "'queued', :provider)"),
-            {"k": msg.idempotency_key, "c": msg.channel, "lead": msg.lead_id,
-             "person": msg.person_id, "user": msg.recipient_user_id, "to": msg.to_address,
-             "subject": msg.subject[:255], "body": msg.body, "provider": client.provider})
-        row = s.execute(db.sql(
-            "SELECT id, status, attempts, updated_at < NOW(3) - INTERVAL :stale SECOND AS stale "
-            "FROM {t:messages} WHERE idempotency_key = :k FOR UPDATE"),
-            {"k": msg.idempotency_key, "stale": int(STALE_SENDING.total_seconds())}).one()
-        if row.status in FINAL:
-            return Outcome(row.id, row.status, False)
-        if row.status == "sending":
-            if not row.stale:
-                return Outcome(row.id, "sending", False)      # another run is on it
-            _finish(s, row.id, "unknown", error="interrupted during send; outcome unknown, "
-                    "not resent (at-most-once)")
-            log.warning("message %s: interrupted send found, marked unknown", row.id)
-            return Outcome(row.id, "unknown", True)
-        if row.status == "failed" and row.attempts >= MAX_ATTEMPTS:
-            return Outcome(row.id, "failed", False)
-        if not client.configured:
-            _finish(s, row.id, "simulated")
-            log.info("message %s (%s): simulated, no credentials", row.id, msg.channel)
-            return Outcome(row.id, "simulated", True)
-        s.execute(db.sql("UPDATE {t:messages} SET status = 'sending', error = NULL "
-                         "WHERE id = :id"), {"id": row.id})
+    row_id, done = in_transaction(Session, lambda s: _claim(s, msg, client))
+    if done is not None:
+        return done
+
+    def settle(status: str, **kw: Any) -> None:
+        in_transaction(Session, lambda s: _finish(s, row_id, status, **kw))
+
     try:
         if msg.channel == "email":
             sent = client.send_email(msg.to_address, msg.subject, msg.body)  # type: ignore[union-attr]
@@ -121,26 +99,58 @@ def send_once(Session: sessionmaker, msg: Outgoing,
             sent = client.send_sms(msg.to_address, msg.body)  # type: ignore[union-attr]
     except ProviderError as exc:
         status = "unknown" if exc.outcome_unknown else "failed"
-        with Session.begin() as s:
-            _finish(s, row.id, status, attempts=exc.attempts, error=exc.summary)
-        log.warning("message %s (%s): %s", row.id, msg.channel, status)
+        settle(status, attempts=exc.attempts, error=exc.summary)
+        log.warning("message %s (%s): %s", row_id, msg.channel, status)
         if status == "failed" and exc.retryable:
-            raise NotificationFailed(f"message {row.id}: {exc.summary}") from None
-        return Outcome(row.id, status, True)
+            raise NotificationFailed(f"message {row_id}: {exc.summary}") from None
+        return Outcome(row_id, status, True)
     except NotConfigured as exc:
-        with Session.begin() as s:
-            _finish(s, row.id, "failed", error=str(exc)[:200])
-        log.error("message %s (%s): not sent, %s", row.id, msg.channel, exc)
-        return Outcome(row.id, "failed", True)
+        settle("failed", error=str(exc)[:200])
+        log.error("message %s (%s): not sent, %s", row_id, msg.channel, exc)
+        return Outcome(row_id, "failed", True)
     except Exception as exc:
-        with Session.begin() as s:
-            _finish(s, row.id, "failed", error=f"{type(exc).__name__}"[:100])
+        settle("failed", error=f"{type(exc).__name__}"[:100])
         raise
-    with Session.begin() as s:
-        _finish(s, row.id, "sent", attempts=sent.attempts,
-                provider_message_id=sent.provider_message_id)
-    log.info("message %s (%s): sent after %d attempt(s)", row.id, msg.channel, sent.attempts)
-    return Outcome(row.id, "sent", True)
+    settle("sent", attempts=sent.attempts, provider_message_id=sent.provider_message_id)
+    log.info("message %s (%s): sent after %d attempt(s)", row_id, msg.channel, sent.attempts)
+    return Outcome(row_id, "sent", True)
+
+
+def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender
+           ) -> tuple[int, Outcome | None]:
+    """Insert (or find) the row and decide: (row id, None) means send it now
+    (it is marked 'sending'); otherwise the outcome without sending."""
+    db = get_db()
+    s.execute(db.sql(
+        "INSERT IGNORE INTO {t:messages} (idempotency_key, channel, direction, lead_id, "
+        "person_id, recipient_user_id, to_address, subject, body, status, provider) "
+        "VALUES (:k, :c, 'outbound', :lead, :person, :user, :to, :subject, :body, "
+        "'queued', :provider)"),
+        {"k": msg.idempotency_key, "c": msg.channel, "lead": msg.lead_id,
+         "person": msg.person_id, "user": msg.recipient_user_id, "to": msg.to_address,
+         "subject": msg.subject[:255], "body": msg.body, "provider": client.provider})
+    row = s.execute(db.sql(
+        "SELECT id, status, attempts, updated_at < NOW(3) - INTERVAL :stale SECOND AS stale "
+        "FROM {t:messages} WHERE idempotency_key = :k FOR UPDATE"),
+        {"k": msg.idempotency_key, "stale": int(STALE_SENDING.total_seconds())}).one()
+    if row.status in FINAL:
+        return row.id, Outcome(row.id, row.status, False)
+    if row.status == "sending":
+        if not row.stale:
+            return row.id, Outcome(row.id, "sending", False)      # another run is on it
+        _finish(s, row.id, "unknown", error="interrupted during send; outcome unknown, "
+                "not resent (at-most-once)")
+        log.warning("message %s: interrupted send found, marked unknown", row.id)
+        return row.id, Outcome(row.id, "unknown", True)
+    if row.status == "failed" and row.attempts >= MAX_ATTEMPTS:
+        return row.id, Outcome(row.id, "failed", False)
+    if not client.configured:
+        _finish(s, row.id, "simulated")
+        log.info("message %s (%s): simulated, no credentials", row.id, msg.channel)
+        return row.id, Outcome(row.id, "simulated", True)
+    s.execute(db.sql("UPDATE {t:messages} SET status = 'sending', error = NULL "
+                     "WHERE id = :id"), {"id": row.id})
+    return row.id, None
 
 
 def _finish(s: Session, message_id: int, status: str, *, attempts: int = 0,
