@@ -14,6 +14,11 @@ import requests
 from sqlalchemy import text
 from test_properties_seed import admin_session
 
+# RESO StandardStatus and PropertyType display names, as 002_mls.sql stores them
+STATUSES = {"Active", "Active Under Contract", "Canceled", "Closed", "Coming Soon", "Delete", "Expired",
+            "Hold", "Incomplete", "Pending", "Withdrawn"}
+TYPES = {"Business Opportunity", "Commercial Lease", "Commercial Sale", "Farm", "Land",
+         "Manufactured In Park", "Residential", "Residential Income", "Residential Lease"}
 FEED = "tsync"          # a feed only these tests use: the sidecar does not know it
 SCREEN = "/wp-admin/admin.php?page=senw-crm-mls-sync"
 
@@ -233,3 +238,15 @@ def test_sync_now_runs_the_real_sync_end_to_end(db, crm, local_feed, page):
     assert row["status"] == "succeeded", row["error_message"]
     assert row["kind"] == "incremental" and row["requested_by"] == crm.users["manager"]
     assert page.locator(f'#senw-crm-runs tr[data-run-id="{run_id}"] td[data-field="finished_at"]').inner_text().strip()
+    # what the sync stored is what the searches show
+    synced = rows(db, f"SELECT ListingKey, StandardStatus, PropertyType FROM {db.t('properties')}"
+                      " WHERE feed_id = 'local' AND searchable = 1 AND (InternetEntireListingDisplayYN IS NULL"
+                      " OR InternetEntireListingDisplayYN <> 0) ORDER BY id DESC LIMIT 1")
+    assert synced, "the local feed gave no public listing"
+    key = synced[0]["ListingKey"]
+    assert synced[0]["StandardStatus"] in STATUSES and synced[0]["PropertyType"] in TYPES
+    from conftest import rest
+    item = rest(crm, "agent1").get(crm.wp_url + f"/wp-json/senw-crm/v1/properties/{key}", timeout=30).json()
+    assert item["ListingKey"] == key
+    public = requests.get(crm.wp_url + "/listings/", params={"listing": key}, timeout=30)
+    assert public.status_code == 200 and f'data-listing-key="{key}"' in public.text
