@@ -14,7 +14,8 @@ CREATE TABLE {prefix}senw_people (
   created_at    DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at    DATETIME(3)   NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
   UNIQUE KEY uq_contact_key (contact_key),
-  KEY idx_name (last_name, first_name)
+  KEY idx_name (last_name, first_name),
+  KEY idx_merged_into (merged_into)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- One person, many emails; email is stored normalized (trimmed, lower-case).
