@@ -118,7 +118,11 @@ def test_form_works_without_javascript(wordpress, db, browser):
         email = unique_email("nojs")
         page.fill(f"{F}-email", email)
         page.check(f"{F}-consent")
-        page.click(f"{F} button[type=submit]")
+        with page.expect_response(lambda r: "lead-capture" in r.url) as answer:
+            page.click(f"{F} button[type=submit]")
+        location = answer.value.headers.get("location", "")
+        assert answer.value.status == 303 and "senw_lead=ok" in location, \
+            (answer.value.status, location, answer.value.text()[:300])
         page.wait_for_url("**/contact/?senw_lead=ok*")
         assert "Thank you" in page.locator(".senw-lead-confirmation").inner_text()
         assert lead_by_email(db, email) is not None

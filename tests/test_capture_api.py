@@ -4,6 +4,7 @@ is stored, what is refused, and that nothing is stored on a refusal."""
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -211,3 +212,12 @@ def test_block_and_listing_form_create_a_lead_linked_to_the_listing(wordpress, d
     texts = {c["consent_text"] for c in rows(db, "SELECT consent_text FROM {t:consents} "
                                                  "WHERE lead_id = :i", i=lead["id"])}
     assert texts == {consent_text_shown(out)}
+
+
+def test_no_php_warnings_from_the_crm_in_the_server_log(wordpress, form):
+    """Runs after the module's submissions (JSON answers hide PHP's display)."""
+    post_capture(wordpress, {**form["tokens"], **valid_fields()})  # at least one, in any order
+    log = (wordpress.run_dir / "wordpress.log").read_text(errors="replace").splitlines()
+    noisy = [line for line in log if re.search(r"PHP (Warning|Notice|Deprecated|Fatal)", line)
+             and re.search(r"senw", line, re.IGNORECASE)]
+    assert noisy == []

@@ -119,8 +119,10 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		// One transaction (person, lead, consent, outbox row); create() then
 		// kicks the sidecar without waiting for it.
 		add_filter( 'pre_get_table_charset', array( __CLASS__, 'crm_table_charset' ), 10, 2 );
+		add_filter( 'pre_get_col_charset', array( __CLASS__, 'crm_table_charset' ), 10, 2 );
 		$lead_id = SENW_CRM_Leads::create( $clean, 0, $context ); // A visitor, even when logged in.
 		remove_filter( 'pre_get_table_charset', array( __CLASS__, 'crm_table_charset' ), 10 );
+		remove_filter( 'pre_get_col_charset', array( __CLASS__, 'crm_table_charset' ), 10 );
 		if ( is_wp_error( $lead_id ) ) {
 			// Nothing was stored (the transaction rolled back): say so plainly,
 			// keeping 503 for a busy database so that clients know to retry.
@@ -139,8 +141,10 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 	/**
 	 * The CRM tables are utf8mb4 (sql/), so $wpdb need not ask MySQL with a
 	 * SHOW FULL COLUMNS per table on every insert: eight queries of the
-	 * capture's thirty-five. Values were length-checked by the validator;
-	 * MySQL's strict mode refuses anything that still does not fit.
+	 * capture's thirty-five. Both filters are needed: with the table's
+	 * charset alone, wpdb::get_col_charset() reads an unset array key.
+	 * Values were length-checked by the validator; MySQL's strict mode
+	 * refuses anything that still does not fit.
 	 */
 	public static function crm_table_charset( $charset, $table ) {
 		global $wpdb;
