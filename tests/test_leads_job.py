@@ -93,6 +93,12 @@ def test_provider_failure_raises_and_the_rerun_sends_only_what_is_missing(db, ag
     sent = lead_requests(standins, lead["lead_id"])
     assert len(sent["email"]) == 1 and [r.status for r in sent["sms"]] == [429] * 4 + [201]
     assert lead_row(db, lead["lead_id"]).pipeline_state == "processed"
+    with db.engine.connect() as conn:
+        timeline = [r.body for r in conn.execute(db.sql(
+            "SELECT body FROM {t:activities} WHERE lead_id = :id AND kind = 'message' "
+            "ORDER BY id"), {"id": lead["lead_id"]})]
+    assert timeline == ["Email alert to the agent: sent.", "SMS alert to the agent: failed.",
+                        "SMS alert to the agent: sent."]
 
 
 def test_missing_lead_is_a_no_op(db):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..config import Config
 from ..db import Database, get_db
-from ..notify.messages import NotificationFailed, Outgoing, send_once
+from ..notify.messages import NotificationFailed, Outcome, Outgoing, send_once
 from ..notify.sendgrid_client import SendGridClient
 from ..notify.twilio_client import TwilioClient
 from .agents import agent_contacts
@@ -120,24 +120,27 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
     for msg in alerts:
         client = email_client if msg.channel == "email" else sms_client
         try:
-            outcome = send_once(db.Session, msg, client)
+            outcome = send_once(db.Session, msg, client,
+                                on_settled=partial(_record, lead_id=lead_id, msg=msg))
         except NotificationFailed as exc:
             failure = exc
             statuses.append("failed")
             continue
         if outcome.changed:
             statuses.append(outcome.status)
-            what = "Email" if msg.channel == "email" else "SMS"
-            kind = "repeat-inquiry alert" if "-repeat-" in msg.idempotency_key else "alert"
-            body = f"{what} {kind} to the agent: {outcome.status}."
-            meta = {"step": "notify", "message_id": outcome.message_id,
-                    "channel": msg.channel, "status": outcome.status}
-            in_transaction(db.Session, partial(add_activity, kind="message", body=body,
-                                               lead_id=lead_id, person_id=msg.person_id,
-                                               meta=meta))
     if failure is not None:
         raise failure
     return statuses
+
+
+def _record(s: Session, outcome: Outcome, *, lead_id: int, msg: Outgoing) -> None:
+    """The alert on the lead's timeline, written with its message row's status."""
+    what = "Email" if msg.channel == "email" else "SMS"
+    kind = "repeat-inquiry alert" if "-repeat-" in msg.idempotency_key else "alert"
+    add_activity(s, "message", f"{what} {kind} to the agent: {outcome.status}.",
+                 lead_id=lead_id, person_id=msg.person_id,
+                 meta={"step": "notify", "message_id": outcome.message_id,
+                       "channel": msg.channel, "status": outcome.status})
 
 
 def _note_once(session: Session, lead_id: int, tag: str, body: str) -> None:

@@ -19,6 +19,7 @@ carry only ids, channel and status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -77,20 +78,29 @@ class Outcome:
     changed: bool                 # this call settled the row (sent/simulated/failed/unknown)
 
 
-def send_once(Session: sessionmaker, msg: Outgoing,
-              client: EmailSender | SmsSender) -> Outcome:
+OnSettled = Callable[[Session, "Outcome"], None]
+
+
+def send_once(sessions: sessionmaker, msg: Outgoing,
+              client: EmailSender | SmsSender, on_settled: OnSettled | None = None) -> Outcome:
     """Send `msg` at most once per idempotency key (see the module docstring).
 
     Takes the sessionmaker rather than a Session: the row must be committed
     before the provider call and updated after it, in transactions of its own
-    (each run again after a deadlock).
+    (each run again after a deadlock). `on_settled(session, outcome)` runs in
+    the transaction that settles the row (e.g. to add it to a timeline), so
+    the two are written together or not at all.
     """
-    row_id, done = in_transaction(Session, lambda s: _claim(s, msg, client))
+    row_id, done = in_transaction(sessions, lambda s: _claim(s, msg, client, on_settled))
     if done is not None:
         return done
 
     def settle(status: str, **kw: Any) -> None:
-        in_transaction(Session, lambda s: _finish(s, row_id, status, **kw))
+        def write(s: Session) -> None:
+            _finish(s, row_id, status, **kw)
+            if on_settled is not None:
+                on_settled(s, Outcome(row_id, status, True))
+        in_transaction(sessions, write)
 
     try:
         if msg.channel == "email":
@@ -116,8 +126,8 @@ def send_once(Session: sessionmaker, msg: Outgoing,
     return Outcome(row_id, "sent", True)
 
 
-def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender
-           ) -> tuple[int, Outcome | None]:
+def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender,
+           on_settled: OnSettled | None) -> tuple[int, Outcome | None]:
     """Insert (or find) the row and decide: (row id, None) means send it now
     (it is marked 'sending'); otherwise the outcome without sending."""
     db = get_db()
@@ -141,16 +151,22 @@ def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender
         _finish(s, row.id, "unknown", error="interrupted during send; outcome unknown, "
                 "not resent (at-most-once)")
         log.warning("message %s: interrupted send found, marked unknown", row.id)
-        return row.id, Outcome(row.id, "unknown", True)
+        return row.id, _settled(s, Outcome(row.id, "unknown", True), on_settled)
     if row.status == "failed" and row.attempts >= MAX_ATTEMPTS:
         return row.id, Outcome(row.id, "failed", False)
     if not client.configured:
         _finish(s, row.id, "simulated")
         log.info("message %s (%s): simulated, no credentials", row.id, msg.channel)
-        return row.id, Outcome(row.id, "simulated", True)
+        return row.id, _settled(s, Outcome(row.id, "simulated", True), on_settled)
     s.execute(db.sql("UPDATE {t:messages} SET status = 'sending', error = NULL "
                      "WHERE id = :id"), {"id": row.id})
     return row.id, None
+
+
+def _settled(s: Session, outcome: Outcome, on_settled: OnSettled | None) -> Outcome:
+    if on_settled is not None:
+        on_settled(s, outcome)
+    return outcome
 
 
 def _finish(s: Session, message_id: int, status: str, *, attempts: int = 0,
