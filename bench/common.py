@@ -100,7 +100,7 @@ def seed_leads(s: Stack, n: int, agent_ids: list[int], seed: int = 7, batch: int
     try:
         with conn.cursor() as cur:
             cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {p}senw_people")
-            base = cur.fetchone()[0]
+            base = int(cur.fetchone()[0])
             for start in range(0, n, batch):
                 people, emails, phones, leads = [], [], [], []
                 for i in range(start, min(n, start + batch)):
