@@ -1,5 +1,6 @@
 """The new-lead pipeline's steps: normalize -> dedupe/merge -> score -> assign
-(one transaction, under the lead's row lock), then notify the agent.
+(one transaction, under the lead's row lock); the agent's alerts follow
+(sidecar/leads/alerts.py), run by sidecar/jobs/leads.py.
 
 pipeline_state on the lead records progress: 'received' (as captured),
 'assigned' (steps up to assignment committed), 'processed' (notifications
