@@ -81,6 +81,7 @@ CREATE TABLE {prefix}senw_properties (
   KEY idx_feed_mod (feed_id, ModificationTimestamp),
   KEY idx_status_price (searchable, StandardStatus, ListPrice),
   KEY idx_price (searchable, ListPrice),
+  KEY idx_search_mod (searchable, ModificationTimestamp),
   KEY idx_city (City, ListPrice),
   KEY idx_postal (PostalCode),
   KEY idx_beds (BedroomsTotal),

@@ -25,7 +25,8 @@ from test_properties_seed import (
 
 PREFIX = "TLP"
 PUBLIC = ("searchable = 1 AND (InternetEntireListingDisplayYN IS NULL"
-          " OR InternetEntireListingDisplayYN <> 0)")
+          " OR InternetEntireListingDisplayYN <> 0) AND StandardStatus IN ('Active',"
+          " 'Coming Soon', 'Active Under Contract', 'Pending', 'Closed')")
 XSS_KEY = f"{PREFIX}-XSS"
 XSS_REMARKS = "Sunny <script>alert('remarks')</script> nook"
 XSS_ADDRESS = '9 <img src=x onerror="alert(1)"> Way'
@@ -235,3 +236,17 @@ def test_search_form_in_the_browser_gives_a_short_shareable_url(seeded, wordpres
     assert cards == expected[:12]
     # the same URL in another browser shows the same page
     assert row_keys(requests.get(page.url, timeout=30).text.split('class="senw-listings-cards"', 1)[1]) == cards
+
+
+def test_off_market_listings_stay_off_the_public_site(seeded, wordpress):
+    """Expired, Withdrawn, Canceled, Hold, Incomplete and Delete are for agents only,
+    even when asked for by name in the URL."""
+    off_market = keys_where(seeded, "searchable = 1 AND StandardStatus IN ('Expired', 'Withdrawn',"
+                            " 'Canceled', 'Hold', 'Incomplete') AND ListingKey LIKE 'TLP-%'")
+    assert off_market, "the seed must hold off-market listings for this test to mean anything"
+    got, _ = search_pages(wordpress.wp_url, {})
+    assert not set(off_market) & set(got)
+    got_expired, _ = search_pages(wordpress.wp_url, {"status": "Expired"})
+    assert not set(off_market) & set(got_expired)
+    r = requests.get(wordpress.wp_url + "/listings/", params={"listing": off_market[0]}, timeout=30)
+    assert r.status_code == 404

@@ -36,6 +36,13 @@ class SENW_CRM_Properties {
 
 	const MAX_PER_PAGE = 100;
 
+	/**
+	 * What the public site may show: the MLS allows it online and it is on the
+	 * market or sold (off-market statuses such as Expired or Withdrawn are for
+	 * agents only). Takes SENW_CRM_Listing_Search::PUBLIC_STATUSES as arguments.
+	 */
+	const PUBLIC_SQL = '(InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0) AND StandardStatus IN (%s, %s, %s, %s, %s)';
+
 	/** Columns of a list row (agents). */
 	const LIST_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'LivingArea', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'DaysOnMarket', 'ModificationTimestamp', 'ListAgentFullName', 'ListOfficeName', 'first_photo_url', 'searchable', 'InternetAddressDisplayYN' );
 
@@ -206,7 +213,8 @@ class SENW_CRM_Properties {
 			$where[] = 'searchable = 1';
 		}
 		if ( $public ) {
-			$where[] = '(InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0)';
+			$where[] = self::PUBLIC_SQL;
+			$args    = array_merge( $args, SENW_CRM_Listing_Search::PUBLIC_STATUSES );
 		}
 		$ops = array(
 			'status'        => array( 'StandardStatus', '=', '%s' ),
@@ -309,11 +317,13 @@ class SENW_CRM_Properties {
 		if ( $public || ! $show_removed ) {
 			$extra .= ' AND searchable = 1';
 		}
+		$args = array( (string) $listing_key );
 		if ( $public ) {
-			$extra .= ' AND (InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0)';
+			$extra .= ' AND ' . self::PUBLIC_SQL;
+			$args   = array_merge( $args, SENW_CRM_Listing_Search::PUBLIC_STATUSES );
 		}
 		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table, columns and $extra are constants.
-		$row = $wpdb->get_row( $wpdb->prepare( "SELECT {$columns} FROM {$table} WHERE ListingKey = %s{$extra}", (string) $listing_key ), ARRAY_A );
+		$row = $wpdb->get_row( $wpdb->prepare( "SELECT {$columns} FROM {$table} WHERE ListingKey = %s{$extra}", $args ), ARRAY_A );
 		if ( $row && ! $public ) {
 			unset( $row['extra'] );
 		}
@@ -406,6 +416,11 @@ class SENW_CRM_Properties {
 			return $place;
 		}
 		$street = trim( (string) ( $row['UnparsedAddress'] ?? '' ) );
+		// RESO lets UnparsedAddress carry the city, state and postal code already.
+		$city = trim( (string) ( $row['City'] ?? '' ) );
+		if ( '' !== $street && '' !== $city && false !== mb_stripos( $street, $city ) ) {
+			return $street;
+		}
 		return trim( $street . ( '' !== $street && '' !== $place ? ', ' : '' ) . $place );
 	}
 
