@@ -55,6 +55,9 @@ class ForkingCrmWorker(_Resilient, Worker):
     """Runs each job in a forked child (long, memory-hungry jobs)."""
 
 
+MAINTENANCE_INTERVAL = 15  # seconds
+
+
 def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = load_config()
@@ -72,7 +75,11 @@ def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> in
         worker = None
         try:
             # The constructor talks to Redis too (CLIENT SETNAME).
-            worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn)
+            # A short maintenance interval restarts RQ's scheduler thread (which runs
+            # Retry's delayed jobs) soon after a Redis outage killed it; RQ's default
+            # of 600 s left retries stalled for up to ten minutes.
+            worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn,
+                                  maintenance_interval=MAINTENANCE_INTERVAL)
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as exc:
             log.error("worker could not reach Redis (%s); retrying", type(exc).__name__)
