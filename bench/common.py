@@ -11,15 +11,15 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sidecar.devstack import Stack, free_port, start_redis  # noqa: E402
+from sidecar.devstack import Stack, free_port, start_redis
 
 FIRST = ["Ava", "Liam", "Mia", "Noah", "Emma", "Owen", "Zoe", "Ezra", "Ivy", "Leo", "Nora", "Eli",
          "Ruby", "Kai", "Iris", "Jude", "Lena", "Milo", "Rosa", "Theo"]
@@ -62,7 +62,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     vs = sorted(values)
-    k = max(0, min(len(vs) - 1, int(round(p / 100 * (len(vs) - 1)))))
+    k = max(0, min(len(vs) - 1, round(p / 100 * (len(vs) - 1))))
     return vs[k]
 
 

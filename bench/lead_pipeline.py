@@ -20,8 +20,7 @@ import time
 import uuid
 
 import requests
-from common import (bench_stack, pct, seed_leads, summary, teardown, timed,  # type: ignore
-                    wp_login)
+from common import bench_stack, pct, seed_leads, summary, teardown, timed, wp_login  # type: ignore
 
 from sidecar.devstack import Stack
 
@@ -251,11 +250,11 @@ def figure_lists(n_big: int, reps: int) -> None:
                 screen_params.pop("per_page", None)
                 screen_url = s.wp_url + "/wp-admin/admin.php"
 
-                def rest_call():
+                def rest_call(params=params, api=api, rest_url=rest_url):
                     r = api.get(rest_url, params=params, timeout=60)
                     assert r.status_code == 200, r.text[:300]
 
-                def screen_call():
+                def screen_call(screen_params=screen_params, admin=admin, screen_url=screen_url):
                     r = admin.get(screen_url, params={"page": "senw-crm", **screen_params},
                                   timeout=60)
                     assert r.status_code == 200

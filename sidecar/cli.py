@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args) or 0)
-    except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
+    except Exception as exc:
         from .config import ConfigError
         from .db import SchemaMismatch
 

@@ -12,9 +12,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pymysql
 import requests
@@ -34,18 +34,19 @@ def free_port() -> int:
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0,
              proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
+    last_error = ""
     while time.monotonic() < deadline:
         try:
             if check():
                 return
-        except Exception:  # noqa: BLE001 - still starting
-            pass
+        except Exception as exc:  # noqa: BLE001 - still starting; reported if it never comes up
+            last_error = f"{type(exc).__name__}: {exc}"
         if proc is not None and proc.poll() is not None:
             tail = log.read_text()[-3000:] if log and log.exists() else ""
             raise RuntimeError(f"{what} exited with {proc.returncode}\n{tail}")
         time.sleep(0.1)
     tail = log.read_text()[-3000:] if log and log.exists() else ""
-    raise RuntimeError(f"{what} did not come up within {timeout}s\n{tail}")
+    raise RuntimeError(f"{what} did not come up within {timeout}s ({last_error})\n{tail}")
 
 
 def http_ok(url: str) -> bool:
@@ -184,7 +185,7 @@ class Stack:
         env = self.env()
         env.update(extra_env or {})
         proc = subprocess.run(["php", str(script), *args], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, check=False)
         if check and proc.returncode != 0:
             raise RuntimeError(f"php {script} failed ({proc.returncode}):\n"
                                f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
@@ -194,7 +195,8 @@ class Stack:
         """Run PHP code inside the loaded WordPress (scripts/wp-eval.php); return stdout."""
         env = self.env()
         proc = subprocess.run(["php", str(ROOT / "scripts" / "wp-eval.php")], input=code,
-                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                              check=False)
         if proc.returncode != 0 or "Fatal error" in proc.stdout:
             raise RuntimeError(f"wp-eval failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n"
                                f"{proc.stderr[-4000:]}")
@@ -218,9 +220,9 @@ class Stack:
         log = self.run_dir / f"{name}.log"
         env = self.env()
         env.update(extra_env or {})
-        fh = open(log, "ab")
-        proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        with open(log, "ab") as fh:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
         self.procs[name] = proc
         return proc, log
 
@@ -289,11 +291,11 @@ class Stack:
 def start_redis(port: int, run_dir: Path) -> subprocess.Popen:
     """A private redis-server (tests stop and start it to prove nothing is lost)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(run_dir)],
-        stdout=open(run_dir / f"redis-{port}.log", "ab"), stderr=subprocess.STDOUT,
-        start_new_session=True)
+    with open(run_dir / f"redis-{port}.log", "ab") as log:
+        proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+             "--appendonly", "no", "--dir", str(run_dir)],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def up() -> bool:
         import redis
@@ -334,10 +336,10 @@ def run(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="senw-crm run")
-    parser.add_argument("--wp-port", type=int, default=int(os.environ.get("SENW_WP_PORT", 8080)))
+    parser.add_argument("--wp-port", type=int, default=int(os.environ.get("SENW_WP_PORT", "8080")))
     parser.add_argument("--sidecar-port", type=int,
-                        default=int(os.environ.get("SENW_SIDECAR_PORT", 8090)))
-    parser.add_argument("--feed-port", type=int, default=int(os.environ.get("SENW_FEED_PORT", 8070)))
+                        default=int(os.environ.get("SENW_SIDECAR_PORT", "8090")))
+    parser.add_argument("--feed-port", type=int, default=int(os.environ.get("SENW_FEED_PORT", "8070")))
     parser.add_argument("--no-demo", action="store_true", help="skip demo data")
     args = parser.parse_args(argv)
 
@@ -351,7 +353,7 @@ def run(argv: list[str] | None = None) -> int:
     )
     stop = {"now": False}
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         stop["now"] = True
 
     signal.signal(signal.SIGINT, on_signal)

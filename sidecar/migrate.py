@@ -23,7 +23,7 @@ def migrations(sql_dir: Path = SQL_DIR) -> list[tuple[int, Path]]:
 def split_statements(sql: str) -> list[str]:
     """Split a migration into statements at semicolons that end a line."""
     lines = [ln for ln in sql.splitlines() if not ln.lstrip().startswith("--")]
-    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.M) if s.strip()]
+    return [s.strip() for s in re.split(r";\s*$", "\n".join(lines), flags=re.MULTILINE) if s.strip()]
 
 
 def migrate(db: Database) -> list[int]:

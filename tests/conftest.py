@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
+from standins import SendGridStandIn, TwilioStandIn
 
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
 from sidecar.devstack import Stack, free_port, start_redis
-from standins import SendGridStandIn, TwilioStandIn
 
 CHROMIUM = os.environ.get("SENW_CHROMIUM", "/usr/bin/chromium")
 
@@ -214,7 +212,3 @@ def login(page, stack: Stack, user: str, password: str | None = None) -> None:
     page.fill("#user_pass", password)
     page.click("#wp-submit")
     page.wait_for_url("**/wp-admin/**")
-
-
-def php_lint(paths: list[Path]) -> subprocess.CompletedProcess:
-    return subprocess.run(["php", "-l", *map(str, paths)], capture_output=True, text=True)
