@@ -40,6 +40,10 @@ if ( is_wp_error( $activated ) ) {
 	fwrite( STDERR, 'plugin activation failed: ' . $activated->get_error_message() . "\n" );
 	exit( 1 );
 }
+// WP_INSTALLING keeps WordPress from loading active plugins, and activating an
+// already active plugin does not include it: load it for the steps below.
+include_once WP_PLUGIN_DIR . '/senw-crm/senw-crm.php';
+SENW_CRM_Roles::add_roles();
 echo "plugin active\n";
 
 // The admin is also a CRM admin.

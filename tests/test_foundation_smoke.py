@@ -41,3 +41,12 @@ def test_wordpress_serves_with_plugin_active(wordpress):
 def test_sidecar_health(sidecar):
     r = requests.get(sidecar.sidecar_url + "/health", timeout=10)
     assert r.status_code == 200
+
+
+def test_installing_again_changes_nothing_and_works(wordpress):
+    """`make run` twice in a row: the installer runs on an installed site."""
+    before = dict(wordpress.users)
+    wordpress.install_wordpress(demo_users=True)
+    assert wordpress.users == before
+    r = requests.get(wordpress.wp_url + "/contact/", timeout=10)
+    assert r.status_code == 200 and "senw_nonce" in r.text
