@@ -177,6 +177,19 @@ def test_add_lead_shows_errors_by_field_keeps_values_then_creates(wordpress, db,
     lead = rows(db, "SELECT * FROM {t:leads} WHERE primary_email = :e", e=email)[0]
     assert (lead["agent_id"], lead["source"]) == (wordpress.users["agent3"], "open_house")
 
+    # The same person again: their open lead gets the entry, no second lead.
+    page.goto("/wp-admin/admin.php?page=senw-crm-add")
+    page.fill("#senw-first_name", "Ada")
+    page.fill("#senw-last_name", "Added")
+    page.fill("#senw-email", email.upper())
+    page.fill("#senw-message", "Called back about the condo")
+    page.click("#senw-add-lead")
+    page.wait_for_url(re.compile(r".*senw_notice=lead_merged.*"))
+    assert "already had an open lead" in page.locator(".notice-success").inner_text()
+    assert "Called back about the condo" in page.locator("#senw-lead-timeline").inner_text()
+    assert scalar(db, "SELECT COUNT(*) FROM {t:leads} WHERE person_id = :p",
+                  p=lead["person_id"]) == 1
+
     for user, visible in (("agent3", True), ("agent1", False)):
         ctx = browser.new_context(base_url=wordpress.wp_url)
         try:

@@ -29,6 +29,7 @@ class SENW_CRM_Admin_Actions {
 	public static function messages() {
 		return array(
 			'lead_added'     => __( 'Lead added.', 'senw-crm' ),
+			'lead_merged'    => __( 'This person already had an open lead: your entry was added to its timeline.', 'senw-crm' ),
 			'note_added'     => __( 'Note added.', 'senw-crm' ),
 			'status_changed' => __( 'Lead updated.', 'senw-crm' ),
 			'no_change'      => __( 'Nothing changed.', 'senw-crm' ),
@@ -180,8 +181,9 @@ class SENW_CRM_Admin_Actions {
 				)
 			);
 			if ( ! is_wp_error( $lead_id ) && $lead_id ) {
-				$to = SENW_CRM_Visibility::can_view_lead( $user_id, $lead_id ) ? SENW_CRM_Admin::lead_url( $lead_id ) : admin_url( 'admin.php?page=' . SENW_CRM_Admin::MENU_SLUG );
-				wp_safe_redirect( add_query_arg( 'senw_notice', 'lead_added', $to ) );
+				$to     = SENW_CRM_Visibility::can_view_lead( $user_id, $lead_id ) ? SENW_CRM_Admin::lead_url( $lead_id ) : admin_url( 'admin.php?page=' . SENW_CRM_Admin::MENU_SLUG );
+				$reused = ! empty( SENW_CRM_Leads::$last_create['reused'] );
+				wp_safe_redirect( add_query_arg( 'senw_notice', $reused ? 'lead_merged' : 'lead_added', $to ) );
 				exit;
 			}
 			$errors['_form'] = self::messages()['save_failed'];
