@@ -210,5 +210,11 @@ def login(page, stack: Stack, user: str, password: str | None = None) -> None:
     page.goto("/wp-login.php")
     page.fill("#user_login", user)
     page.fill("#user_pass", password)
-    page.click("#wp-submit")
-    page.wait_for_url("**/wp-admin/**")
+    # wp-admin's first page is the slowest a test loads (a loaded 2-core machine
+    # has taken over 15 s); a refused login fails at once with WordPress's message.
+    with page.expect_navigation(timeout=60000):
+        page.click("#wp-submit")
+    if "/wp-admin/" not in page.url:
+        error = page.locator("#login_error")
+        reason = error.inner_text() if error.count() else page.url
+        raise AssertionError(f"login as {user} failed: {reason}")
