@@ -55,7 +55,8 @@ class ForkingCrmWorker(_Resilient, Worker):
     """Runs each job in a forked child (long, memory-hungry jobs)."""
 
 
-MAINTENANCE_INTERVAL = 15  # seconds
+MAINTENANCE_INTERVAL = 10  # seconds
+WORKER_TTL = 30  # seconds; RQ blocks on a dequeue for WORKER_TTL - 15
 
 
 def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> int:
@@ -75,11 +76,14 @@ def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> in
         worker = None
         try:
             # The constructor talks to Redis too (CLIENT SETNAME).
-            # A short maintenance interval restarts RQ's scheduler thread (which runs
-            # Retry's delayed jobs) soon after a Redis outage killed it; RQ's default
-            # of 600 s left retries stalled for up to ten minutes.
+            # RQ restarts its scheduler process (which runs Retry's delayed jobs)
+            # only in maintenance, and an idle worker reaches maintenance only
+            # between blocking dequeues (worker_ttl - 15 s long). RQ's defaults
+            # (600 s, 420 s) left retries stalled for minutes after a Redis
+            # outage killed the scheduler; these bring it back within ~15 s.
             worker = worker_class([Queue(q, connection=conn) for q in queues], connection=conn,
-                                  maintenance_interval=MAINTENANCE_INTERVAL)
+                                  maintenance_interval=MAINTENANCE_INTERVAL,
+                                  worker_ttl=WORKER_TTL)
             worker.work(burst=burst, with_scheduler=True)
         except RedisError as exc:
             log.error("worker could not reach Redis (%s); retrying", type(exc).__name__)
