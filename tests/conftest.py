@@ -208,13 +208,23 @@ def login(page, stack: Stack, user: str, password: str | None = None) -> None:
     if password is None:
         password = stack.admin_password if user == stack.admin_user else stack.demo_password
     page.goto("/wp-login.php")
-    page.fill("#user_login", user)
-    page.fill("#user_pass", password)
-    # wp-admin's first page is the slowest a test loads (a loaded 2-core machine
-    # has taken over 15 s); a refused login fails at once with WordPress's message.
-    with page.expect_navigation(timeout=60000):
-        page.click("#wp-submit")
-    if "/wp-admin/" not in page.url:
+    page.wait_for_load_state("networkidle")
+    reason = ""
+    for _ in range(3):
+        # wp-login.php's own script focuses and selects the login field shortly
+        # after load; a value typed just then can be lost, so check before posting.
+        page.fill("#user_login", user)
+        page.fill("#user_pass", password)
+        if page.input_value("#user_login") != user or page.input_value("#user_pass") != password:
+            continue
+        # wp-admin's first page is the slowest a test loads (a loaded 2-core machine
+        # has taken over 15 s); a refused login fails with WordPress's message.
+        with page.expect_navigation(timeout=60000):
+            page.click("#wp-submit")
+        if "/wp-admin/" in page.url:
+            return
         error = page.locator("#login_error")
         reason = error.inner_text() if error.count() else page.url
-        raise AssertionError(f"login as {user} failed: {reason}")
+        if "empty" not in reason:
+            break
+    raise AssertionError(f"login as {user} failed: {reason or 'the form would not keep the values'}")
