@@ -279,6 +279,8 @@ def test_team_lead_reassigns_within_their_team_only(wordpress, db, page, agent1_
         page.goto("/wp-admin/admin.php?page=senw-crm")
         options = page.locator("#senw-filter-agent_id option").all_inner_texts()
         assert "Avery Agent" in options  # sees more than their own: gets the agent filter
+        assert "Casey Agent" not in options  # agent3 is not in their team
+        assert "Morgan Manager" not in options
         page.goto(lead_url(agent1_lead))
         choices = page.locator("#senw-agent option").all_inner_texts()
         assert set(choices) == {"Taylor Lead", "Avery Agent", "Blake Agent"}  # not agent3

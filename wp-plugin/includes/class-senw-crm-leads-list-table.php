@@ -125,7 +125,9 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 		self::dropdown( 'temperature', __( 'All temperatures', 'senw-crm' ), SENW_CRM_Admin::temperature_labels(), $this->filters['temperature'] );
 		self::dropdown( 'source', __( 'All sources', 'senw-crm' ), SENW_CRM_Admin::source_labels(), $this->filters['source'] );
 		if ( self::sees_others() ) {
-			self::dropdown( 'agent_id', __( 'All agents', 'senw-crm' ), array( 'none' => __( 'Unassigned', 'senw-crm' ) ) + SENW_CRM_Admin::agent_choices(), (string) $this->filters['agent_id'] );
+			// A team lead is offered their team's agents only; those who see all leads, everyone.
+			$agents = current_user_can( 'senw_view_all_leads' ) ? SENW_CRM_Admin::agent_choices() : SENW_CRM_Admin::assignable_agents( get_current_user_id() );
+			self::dropdown( 'agent_id', __( 'All agents', 'senw-crm' ), array( 'none' => __( 'Unassigned', 'senw-crm' ) ) + $agents, (string) $this->filters['agent_id'] );
 		}
 		submit_button( __( 'Filter', 'senw-crm' ), '', 'filter_action', false, array( 'id' => 'senw-crm-filter-submit' ) );
 		echo '</div>';
