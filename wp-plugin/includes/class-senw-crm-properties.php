@@ -450,7 +450,7 @@ class SENW_CRM_Properties {
 			__( 'Lot (acres)', 'senw-crm' )         => $get( 'LotSizeAcres' ),
 			__( 'Year built', 'senw-crm' )          => $get( 'YearBuilt' ),
 			__( 'Stories', 'senw-crm' )             => $get( 'StoriesTotal' ),
-			__( 'Garage spaces', 'senw-crm' )       => $get( 'GarageSpaces' ),
+			__( 'Garage spaces', 'senw-crm' )       => null === $get( 'GarageSpaces' ) ? null : (string) ( 0 + (float) $get( 'GarageSpaces' ) ), // RESO Decimal: 2.00 -> 2, 1.50 -> 1.5.
 			__( 'Subdivision', 'senw-crm' )         => $get( 'SubdivisionName' ),
 			__( 'County', 'senw-crm' )              => $get( 'CountyOrParish' ),
 			__( 'Days on market', 'senw-crm' )      => $get( 'DaysOnMarket' ),
