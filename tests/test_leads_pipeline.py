@@ -250,3 +250,28 @@ def test_a_lasting_conflict_is_raised_without_the_values(db):
     with pytest.raises(TransactionConflict) as err:
         in_transaction(db.Session, insert_duplicate, attempts=2)
     assert len(calls) == 2 and email not in str(err.value) and err.value.__cause__ is None
+
+
+def test_system_changes_are_audited_without_personal_data(db, agents):
+    """Merges, scores and round-robin assignments made by the job are in the
+    audit log next to people's changes: no user, no IP, ids and fields only."""
+    phone = unique_phone()
+    first = insert_lead(db, first="Audrey", last="Audit", email=unique_email("aud1"), phone=phone)
+    with db.Session.begin() as s:
+        prepare_lead(s, first["lead_id"])
+    second = insert_lead(db, first="Audrey", last="Audit", email=unique_email("aud2"),
+                         phone=phone)
+    with db.Session.begin() as s:
+        prepare_lead(s, second["lead_id"])
+    entries = rows(db, "SELECT user_id, action, object_type, object_id, ip_address, details "
+                       "FROM {t:audit_log} WHERE (object_type = 'lead' AND object_id IN (:a, :b)) "
+                       "OR (object_type = 'person' AND object_id = :p) ORDER BY id",
+                   a=first["lead_id"], b=second["lead_id"], p=first["person_id"])
+    seen = {(e.action, e.object_type, e.object_id) for e in entries}
+    assert ("score", "lead", first["lead_id"]) in seen
+    assert ("assign", "lead", first["lead_id"]) in seen
+    assert ("merge", "person", first["person_id"]) in seen
+    assert ("assign", "lead", second["lead_id"]) in seen
+    for e in entries:
+        assert e.user_id is None and e.ip_address == ""
+        assert "Audrey" not in e.details and "aud1" not in e.details and phone not in e.details

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from ..audit import audit
 from ..db import get_db
 from .timeline import add_activity
 
@@ -76,4 +77,5 @@ def assign_lead(session: Session, lead_id: int) -> Assignment:
                  f"Assigned to {agent_name(session, picked)} by round-robin.",
                  lead_id=lead_id, person_id=lead.person_id,
                  meta={"step": "assign", "agent_id": picked, "method": "round_robin"})
+    audit(session, "assign", "lead", lead_id, {"agent_id": picked, "method": "round_robin"})
     return Assignment(picked, "round_robin")

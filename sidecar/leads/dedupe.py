@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import TextClause, bindparam
 from sqlalchemy.orm import Session
 
+from ..audit import audit
 from ..db import get_db
 from .normalize import InvalidContact, normalize_email, normalize_phone
 from .people import ensure_primary_contacts, refresh_lead_contact_fields
@@ -165,6 +166,7 @@ def merge_people(session: Session, person_ids: set[int], *,
                  f"Merged {len(loser_ids)} duplicate contact record(s) into this person.",
                  lead_id=lead_id, person_id=survivor.id,
                  meta={"step": "dedupe", "survivor_id": survivor.id, "merged_ids": loser_ids})
+    audit(session, "merge", "person", survivor.id, {"merged_ids": loser_ids, "lead_id": lead_id})
     return MergeResult(survivor.id, loser_ids)
 
 

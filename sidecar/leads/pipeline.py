@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from ..audit import audit
 from ..db import get_db
 from ..scoring.initial import LeadFacts, Score, score_lead
 from .assign import assign_lead
@@ -70,6 +71,7 @@ def apply_initial_score(session: Session, lead_id: int) -> Score:
                  lead_id=lead_id, meta={"step": "score", "score": result.score,
                                         "temperature": temperature,
                                         "reasons": result.reasons})
+    audit(session, "score", "lead", lead_id, {"fields": ["score", "temperature"]})
     return result
 
 
