@@ -19,7 +19,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from common import FIRST, LAST, ROOT, bench_stack, summary, teardown  # type: ignore
+from common import ROOT, bench_stack, seed_leads, summary, teardown  # type: ignore
 
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -30,26 +30,6 @@ from sidecar.config import load_config
 from sidecar.db import Database, set_db
 from sidecar.jobs.leads import process_new_lead
 from sidecar.leads.agents import ensure_demo_agents
-
-
-def seed_people(db: Database, n: int, batch: int = 2000) -> None:
-    """n existing people with an email, a phone and a processed lead each."""
-    with db.engine.begin() as conn:
-        for start in range(0, n, batch):
-            rows = range(start, min(n, start + batch))
-            conn.execute(db.sql(
-                "INSERT INTO {t:people} (contact_key, first_name, last_name) "
-                "VALUES (UUID(), :f, :l)"),
-                [{"f": FIRST[i % len(FIRST)], "l": LAST[i % len(LAST)]} for i in rows])
-        conn.execute(db.sql(
-            "INSERT INTO {t:person_emails} (person_id, email, is_primary) "
-            "SELECT id, CONCAT('seed.', id, '@example.net'), 1 FROM {t:people}"))
-        conn.execute(db.sql(
-            "INSERT INTO {t:person_phones} (person_id, phone_e164, is_primary) "
-            "SELECT id, CONCAT('+1541', LPAD(id, 7, '0')), 1 FROM {t:people}"))
-        conn.execute(db.sql(
-            "INSERT INTO {t:leads} (person_id, display_name, pipeline_state) "
-            "SELECT id, CONCAT(first_name, ' ', last_name), 'processed' FROM {t:people}"))
 
 
 def fresh_lead(db: Database) -> int:
@@ -95,9 +75,9 @@ def main() -> int:
         db = Database(load_config(env))
         set_db(db)
         with db.Session.begin() as ses:
-            ensure_demo_agents(ses, s.users)
+            agents = ensure_demo_agents(ses, s.users)
         print(f"seeding {args.people} people with a lead each ...", flush=True)
-        seed_people(db, args.people)
+        seed_leads(s, args.people, list(agents.values()))
 
         for _ in range(20):                       # warm up pools, imports, SDK clients
             process_new_lead(fresh_lead(db))

@@ -3,7 +3,7 @@ team subquery, manager: all) with filters, at 100,000 leads next to the same
 requests at 1,000 leads on the same server in the same run (the baseline);
 core's GET /wp/v2/posts is printed as the floor of a WordPress REST request.
 
-Leads are seeded by one INSERT ... SELECT over MariaDB's sequence engine.
+Leads are seeded by common.seed_leads (INSERT ... SELECT over MariaDB's sequence engine).
 
     .venv/bin/python bench/leads_scope.py [--leads 100000] [--reps 20]
 """
@@ -13,32 +13,7 @@ import argparse
 import time
 
 import requests
-from common import bench_stack, pct, teardown, timed  # type: ignore
-
-FIRST = "'Ava','Liam','Mia','Noah','Emma','Owen','Zoe','Ezra','Ivy','Leo','Nora','Eli','Ruby','Kai'," \
-        "'Iris','Jude','Lena','Milo','Rosa','Theo'"
-LAST = "'Nguyen','Smith','Garcia','Patel','Kim','Johnson','Lopez','Brown','Khan','Silva','Martin'," \
-       "'Lee','Walker','Young','Hall','Allen','Wright','Scott','Green','Baker'"
-
-SEED = """
-INSERT INTO {p}senw_people (id, contact_key, first_name, last_name)
-SELECT seq, UUID(), ELT(1 + seq % 20, {first}), ELT(1 + (seq DIV 20) % 20, {last})
-FROM seq_{a}_to_{b};
-INSERT INTO {p}senw_leads (person_id, source, status, temperature, score, agent_id, display_name,
-  primary_email, primary_phone, search_text, created_at)
-SELECT p.id, ELT(1 + p.id % 6, 'website','listing_inquiry','manual','import','referral','open_house'),
-  ELT(1 + (p.id DIV 7) % 7, 'new','contacted','qualified','nurturing','appointment_set','converted','lost'),
-  ELT(1 + (p.id DIV 3) % 3, 'hot','warm','cold'), p.id % 101, ELT(1 + p.id % 3, {agents}),
-  CONCAT(p.first_name, ' ', p.last_name),
-  LOWER(CONCAT(p.first_name, '.', p.last_name, '.', p.id, '@example.net')),
-  CONCAT('+1503', LPAD(p.id, 7, '0')),
-  CONCAT(p.first_name, ' ', p.last_name, ' ',
-         LOWER(CONCAT(p.first_name, '.', p.last_name, '.', p.id, '@example.net')),
-         ' 1503', LPAD(p.id, 7, '0'), ' 503', LPAD(p.id, 7, '0')),
-  NOW() - INTERVAL p.id MINUTE
-FROM {p}senw_people p WHERE p.id BETWEEN {a} AND {b};
-ANALYZE TABLE {p}senw_leads
-"""
+from common import bench_stack, pct, seed_leads, teardown, timed  # type: ignore
 
 CASES = [
     ("newest first", {}),
@@ -64,7 +39,7 @@ def main() -> None:
     try:
         s.install_wordpress(demo_users=True)
         s.start_wordpress()
-        agents = ",".join(str(s.users[a]) for a in ("agent1", "agent2", "agent3"))
+        agents = [s.users[a] for a in ("agent1", "agent2", "agent3")]
         sessions = {}
         for login in LOGINS:
             pw = s.wp_eval(f"$u = get_user_by( 'login', '{login}' ); list( $pw ) = "
@@ -76,32 +51,25 @@ def main() -> None:
         core = requests.Session()
         results: dict[int, dict[tuple[str, str], float]] = {}
         floors: dict[int, float] = {}
-        conn = s.root_connection(s.db_name)
-        try:
-            for a, b in ((1, 1000), (1001, args.leads)):
-                t = time.perf_counter()
-                with conn.cursor() as cur:
-                    sql = SEED.format(p=s.table_prefix, a=a, b=b, agents=agents, first=FIRST, last=LAST)
-                    for stmt in sql.split(";"):
-                        cur.execute(stmt)
-                print(f"seeded leads up to {b} in {time.perf_counter() - t:.1f}s", flush=True)
+        for a, b in ((1, 1000), (1001, args.leads)):
+            t = time.perf_counter()
+            seed_leads(s, b - a + 1, agents)
+            print(f"seeded leads up to {b} in {time.perf_counter() - t:.1f}s", flush=True)
 
-                def core_call() -> None:
-                    assert core.get(s.wp_url + "/wp-json/wp/v2/posts", timeout=60).status_code == 200
+            def core_call() -> None:
+                assert core.get(s.wp_url + "/wp-json/wp/v2/posts", timeout=60).status_code == 200
 
-                core_call()
-                floors[b] = pct(timed(core_call, args.reps), 95)
-                results[b] = {}
-                for login, sess in sessions.items():
-                    for label, params in CASES:
-                        def call(sess=sess, params=params) -> None:
-                            r = sess.get(s.wp_url + "/wp-json/senw-crm/v1/leads", params=params, timeout=60)
-                            assert r.status_code == 200, r.text[:300]
+            core_call()
+            floors[b] = pct(timed(core_call, args.reps), 95)
+            results[b] = {}
+            for login, sess in sessions.items():
+                for label, params in CASES:
+                    def call(sess=sess, params=params) -> None:
+                        r = sess.get(s.wp_url + "/wp-json/senw-crm/v1/leads", params=params, timeout=60)
+                        assert r.status_code == 200, r.text[:300]
 
-                        call()
-                        results[b][(login, label)] = pct(timed(call, args.reps), 95)
-        finally:
-            conn.close()
+                    call()
+                    results[b][(login, label)] = pct(timed(call, args.reps), 95)
         big = args.leads
         print(f"\n{'scope':9s} {'query':20s} {'p95 1k':>9s} {'p95 ' + str(big // 1000) + 'k':>9s} {'ratio':>6s}")
         print(f"{'(core)':9s} {'GET /wp/v2/posts':20s} {floors[1000] * 1000:7.1f}ms "
