@@ -99,6 +99,19 @@ $senw_kinds   = array(
 				</div>
 			</div>
 
+			<?php
+			/**
+			 * Boxes other parts of the CRM add to the lead page's main column,
+			 * between the contact details and the timeline (deals, conversations,
+			 * proposed changes...). Each callback checks its own capability and
+			 * escapes its own output.
+			 *
+			 * @param array $lead     SENW_CRM_Leads::get() row (already authorized for viewing).
+			 * @param bool  $can_edit Whether the user may edit this lead.
+			 */
+			do_action( 'senw_crm_lead_page_main', $lead, $can_edit );
+			?>
+
 			<div class="postbox senw-box" id="senw-lead-timeline">
 				<h2 class="senw-box-title"><?php esc_html_e( 'Timeline', 'senw-crm' ); ?></h2>
 				<div class="inside">
@@ -195,6 +208,11 @@ $senw_kinds   = array(
 					</div>
 				</div>
 			<?php endif; ?>
+
+			<?php
+			/** Boxes added to the lead page's side column (see senw_crm_lead_page_main). */
+			do_action( 'senw_crm_lead_page_side', $lead, $can_edit );
+			?>
 
 			<div class="postbox senw-box" id="senw-lead-consent">
 				<h2 class="senw-box-title"><?php esc_html_e( 'Consent', 'senw-crm' ); ?></h2>

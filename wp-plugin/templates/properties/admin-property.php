@@ -93,9 +93,20 @@ defined( 'ABSPATH' ) || exit;
 				<?php endforeach; ?>
 				</tbody>
 			</table>
+			<?php
+			/**
+			 * Sections other parts of the CRM add to the property page's main
+			 * column (shared links, deals, field problems...). Callbacks check
+			 * their own capabilities and escape their own output.
+			 *
+			 * @param array $listing Properties row.
+			 */
+			do_action( 'senw_crm_property_page_main', $listing );
+			?>
 		</div>
 
 		<div class="senw-crm-side">
+			<?php do_action( 'senw_crm_property_page_side', $listing ); ?>
 			<h2><?php esc_html_e( 'Listing agent', 'senw-crm' ); ?></h2>
 			<div class="senw-crm-agent">
 				<?php if ( $agent ) : ?>
