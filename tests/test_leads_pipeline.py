@@ -13,7 +13,7 @@ from standins.rows import insert_lead, unique_email, unique_phone
 from sidecar.leads.assign import pick_round_robin
 from sidecar.leads.dedupe import dedupe_person
 from sidecar.leads.pipeline import prepare_lead
-from sidecar.leads.tx import TransactionConflict, in_transaction
+from sidecar.tx import TransactionConflict, in_transaction
 
 
 def one(db, sql: str, **params):

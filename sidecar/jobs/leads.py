@@ -8,7 +8,7 @@ from ..config import load_config
 from ..db import get_db
 from ..leads.alerts import notify_agent
 from ..leads.pipeline import mark_processed, prepare_lead
-from ..leads.tx import in_transaction
+from ..tx import in_transaction
 
 log = logging.getLogger(__name__)
 

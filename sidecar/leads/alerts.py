@@ -14,10 +14,10 @@ from ..db import Database, get_db
 from ..notify.messages import NotificationFailed, Outcome, Outgoing, send_once
 from ..notify.sendgrid_client import SendGridClient
 from ..notify.twilio_client import TwilioClient
+from ..tx import in_transaction
 from .agents import agent_contacts
 from .normalize import InvalidContact, normalize_phone
 from .timeline import add_activity
-from .tx import in_transaction
 
 LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
 

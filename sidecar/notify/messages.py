@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import get_db
-from ..leads.tx import in_transaction
+from ..tx import in_transaction
 from .retry import NotConfigured, ProviderError, Sent
 
 log = logging.getLogger(__name__)

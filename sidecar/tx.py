@@ -1,4 +1,4 @@
-"""Transactions that are run again after a deadlock. Jobs for leads of the same
+"""Transactions that are run again after a deadlock (used by every domain). Jobs for leads of the same
 person (or a duplicate pair) lock overlapping rows; InnoDB resolves that by
 rolling one back, and the loser simply runs again from scratch."""
 from __future__ import annotations
