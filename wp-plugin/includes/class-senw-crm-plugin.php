@@ -27,6 +27,8 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Sync',
 		'SENW_CRM_Listing_Search',
 		'SENW_CRM_Settings',
+		'SENW_CRM_Admin_Teams',
+		'SENW_CRM_Admin_Audit',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
