@@ -9,7 +9,6 @@ from ..db import get_db
 from ..leads.alerts import notify_agent
 from ..leads.pipeline import mark_processed, prepare_lead
 from ..tx import in_transaction
-from ..wpoptions import default_region
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ def process_new_lead(lead_id: int) -> dict[str, Any]:
     cfg = load_config()
     db = get_db(cfg)
     lead_id = int(lead_id)
-    prepared = in_transaction(db.Session, lambda s: prepare_lead(s, lead_id, default_region(s, cfg)))
+    prepared = in_transaction(db.Session, lambda s: prepare_lead(s, lead_id, cfg.default_region))
     if prepared is None:
         log.warning("lead %s not found; nothing to do", lead_id)
         return {"lead_id": lead_id, "state": "missing"}

@@ -15,7 +15,6 @@ from ..notify.messages import NotificationFailed, Outcome, Outgoing, send_once
 from ..notify.sendgrid_client import SendGridClient
 from ..notify.twilio_client import TwilioClient
 from ..tx import in_transaction
-from ..wpoptions import default_region
 from .agents import agent_contacts
 from .normalize import InvalidContact, normalize_phone
 from .timeline import add_activity
@@ -106,10 +105,10 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
     def compose(s: Session) -> list[Outgoing]:
         if repeats:
             repeat = pending_repeat(s, lead_id)
-            alerts = agent_alerts(s, lead_id, cfg.wp_url, default_region(s, cfg), repeat) \
+            alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, repeat) \
                 if repeat else []
         else:
-            alerts = agent_alerts(s, lead_id, cfg.wp_url, default_region(s, cfg))
+            alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region)
         if alerts and not any(a.channel == "sms" for a in alerts):
             _note_once(s, lead_id, "no-mobile", "The assigned agent has no valid mobile "
                        "number on file; no SMS was sent.")
