@@ -34,22 +34,30 @@ if ! db_up; then
 fi
 
 # 3. Redis ------------------------------------------------------------------
+# With AOF (fsync every second): a Redis that dies keeps its queued jobs. The
+# database decides what is done either way (sidecar/recovery.py).
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-  log "starting Redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-    --logfile /tmp/senw-redis.log
+  log "starting Redis (AOF in /var/lib/senw-redis)"
+  $SUDO mkdir -p /var/lib/senw-redis
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly yes \
+    --appendfsync everysec --dir /var/lib/senw-redis --logfile /tmp/senw-redis.log
   for _ in $(seq 1 40); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.25; done
+elif [ "$(redis-cli -p 6379 config get appendonly 2>/dev/null | tail -1)" != "yes" ]; then
+  log "turning on AOF in the running Redis"
+  redis-cli -p 6379 config set appendonly yes >/dev/null 2>&1 \
+    || log "could not turn on AOF (Redis refused CONFIG SET); queued jobs are rebuilt from the database after a Redis restart"
 fi
 
 # 4. Python environment -----------------------------------------------------
 PY=${PYTHON:-python3}
 stamp=.venv/.senw-installed
-want=$(sha1sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml constraints.txt | sha1sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ]; then log "creating .venv"; "$PY" -m venv .venv; fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing the Python project into .venv"
   .venv/bin/pip install -q --upgrade pip >/dev/null
-  .venv/bin/pip install -q -e '.[test]'
+  # Pinned: the versions in constraints.txt are the ones the suite passed with.
+  .venv/bin/pip install -q -c constraints.txt -e '.[test]'
   echo "$want" > "$stamp"
 fi
 

@@ -68,7 +68,7 @@ class Config:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_base_url: str = "https://api.twilio.com"
-    outbox_sweep_seconds: int = 10
+    outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
     mls_feeds: str = ""

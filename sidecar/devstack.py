@@ -78,6 +78,8 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
+    # How each process was started (argv, extra env), so a supervisor can start it again.
+    specs: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def wp_url(self) -> str:
@@ -224,7 +226,13 @@ class Stack:
             proc = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         self.procs[name] = proc
+        self.specs[name] = (list(argv), dict(extra_env or {}))
         return proc, log
+
+    def respawn(self, name: str) -> subprocess.Popen:
+        """Start a process again as it was first started (supervision)."""
+        argv, extra = self.specs[name]
+        return self._spawn(name, argv, extra)[0]
 
     def start_wordpress(self) -> None:
         proc, log = self._spawn(
@@ -288,12 +296,18 @@ class Stack:
 
 
 def start_redis(port: int, run_dir: Path) -> subprocess.Popen:
-    """A private redis-server (tests stop and start it to prove nothing is lost)."""
+    """A private redis-server (tests stop and start it to prove nothing is lost).
+
+    With AOF (fsync every second), as in production: a Redis killed holding
+    queued jobs comes back with them. What the last second lost, the
+    reconciler hands out again (sidecar/recovery.py)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    data = run_dir / f"redis-{port}"
+    data.mkdir(exist_ok=True)
     with open(run_dir / f"redis-{port}.log", "ab") as log:
         proc = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-             "--appendonly", "no", "--dir", str(run_dir)],
+             "--appendonly", "yes", "--appendfsync", "everysec", "--dir", str(data)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def up() -> bool:
@@ -328,6 +342,48 @@ def queue_demo_sync(stack: Stack) -> None:
         print(f"[run] MLS sync of the local feed queued (run {run_id})")
     finally:
         db.engine.dispose()
+
+
+class Supervisor:
+    """Restarts processes of a stack that die, with backoff: 1 s, doubling up to
+    30 s while a process keeps dying within a minute of its start; back to 1 s
+    once it has run for a minute. Each restart is one line on stdout."""
+
+    MIN_DELAY, MAX_DELAY, STABLE_AFTER = 1.0, 30.0, 60.0
+
+    def __init__(self, stack: Stack, run_dir: Path, say: Callable[[str], None] = print):
+        self.stack = stack
+        self.run_dir = run_dir
+        self.say = say
+        self.delay: dict[str, float] = {}
+        self.started: dict[str, float] = {name: time.monotonic() for name in stack.procs}
+        self.due: dict[str, float] = {}
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        for name, proc in list(self.stack.procs.items()):
+            if proc.poll() is None or name in self.due:
+                continue
+            ran = now - self.started.get(name, now)
+            delay = self.MIN_DELAY if ran >= self.STABLE_AFTER else min(
+                self.MAX_DELAY, self.delay.get(name, self.MIN_DELAY / 2) * 2)
+            self.delay[name] = delay
+            self.due[name] = now + delay
+            self.say(f"[run] {name} exited with {proc.returncode} after {ran:.0f}s; restarting "
+                     f"in {delay:.0f}s (log: {self.run_dir}/{name}.log)")
+        for name, when in list(self.due.items()):
+            if now >= when:
+                del self.due[name]
+                self.stack.respawn(name)
+                self.started[name] = time.monotonic()
+                self.say(f"[run] {name} restarted")
+
+
+def supervise(stack: Stack, stopping: Callable[[], bool], run_dir: Path) -> None:
+    sup = Supervisor(stack, run_dir, lambda line: print(line, flush=True))
+    while not stopping():
+        sup.tick()
+        time.sleep(0.5)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -384,12 +440,7 @@ SENW CRM is running (logs in {run_dir}/). Ctrl-C stops everything.
   Sidecar API       {stack.sidecar_url}/health   (OpenAPI: {stack.sidecar_url}/openapi.json)
   Local RESO feed   {stack.feed_url}/
 """, flush=True)
-        while not stop["now"]:
-            for name, proc in list(stack.procs.items()):
-                if proc.poll() is not None:
-                    print(f"[run] {name} exited with {proc.returncode}; see {run_dir}/{name}.log")
-                    stack.procs.pop(name)
-            time.sleep(0.5)
+        supervise(stack, lambda: stop["now"], run_dir)
     finally:
         print("\n[run] stopping")
         stack.stop_all()

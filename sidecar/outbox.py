@@ -1,14 +1,23 @@
-"""The outbox dispatcher: moves pending senw_outbox rows into RQ, once per row.
+"""The outbox dispatcher: hands pending senw_outbox rows to RQ.
+
+Outbox rows are units of work whose state the database decides (sql/003):
+pending (dispatched_at NULL) -> handed out (dispatched_at, lease_until) ->
+started (started_at, lease kept fresh by the job's heartbeat) -> completed
+(completed_at, written by the job). A copy in Redis is only a copy: whatever
+was handed out and is neither completed nor within its lease is handed out
+again by the reconciler (sidecar/recovery.py), and a failed run is retried by
+the database (available_at), not by RQ's Retry.
 
 Rows are claimed in id order with SELECT ... FOR UPDATE SKIP LOCKED, so two
 dispatchers (the plugin's kick through the API and the scheduler's sweep) never
-take the same row. Each row becomes one RQ job with the deterministic id
-'outbox-<id>', enqueued with RQ's atomic unique enqueue: if a previous pass
-enqueued the job but died before marking the row, the next pass finds the job
-and only marks the row. Rows are marked in the same transaction that claimed
-them. When Redis fails, the rows not enqueued stay pending with attempts and
-last_error recorded (never the payload); a row that cannot be routed (unknown
-topic or queue, payload not a JSON object) is parked for a person.
+take the same row. Each hand-out becomes one RQ job of the generic runner
+(sidecar.jobs.runner.run_outbox) with the deterministic id
+'outbox-<id>-<hand-out number>', enqueued with RQ's atomic unique enqueue: if
+a pass enqueued the job but died before marking the row, the next pass finds
+the job and only marks the row. Redis holds the row id, never the payload.
+When Redis fails, the rows not enqueued stay pending with attempts and
+last_error recorded; a row that cannot be routed (unknown topic or queue,
+payload not a JSON object) is parked for a person.
 """
 from __future__ import annotations
 
@@ -21,7 +30,7 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry as RedisRetry
-from rq import Queue, Retry
+from rq import Queue
 from rq.exceptions import DuplicateJobError
 from sqlalchemy import Connection, bindparam
 
@@ -30,16 +39,22 @@ from .jobs.registry import JOB_TIMEOUTS, QUEUES, TOPICS
 
 log = logging.getLogger(__name__)
 
-RETRY_INTERVALS = [1, 5, 15, 60, 300]
 FAILURE_TTL = 7 * 24 * 3600
 # Finished jobs stay in Redis a day: the window in which a re-dispatch of the
-# same row is recognised as a duplicate.
+# same hand-out is recognised as a duplicate.
 RESULT_TTL = 24 * 3600
-DEFAULT_TIMEOUT = 300
+DEFAULT_TIMEOUT = 60
+RUNNER = "sidecar.jobs.runner.run_outbox"
+# A hand-out not started within this many seconds is looked for in Redis by
+# the reconciler (still queued: the lease is extended; gone: handed out again).
+QUEUED_LEASE_SECONDS = 30
+
+PENDING = ("dispatched_at IS NULL AND parked_at IS NULL AND completed_at IS NULL "
+           "AND (available_at IS NULL OR available_at <= NOW(6))")
 
 
-def job_id(outbox_id: int) -> str:
-    return f"outbox-{outbox_id}"
+def job_id(outbox_id: int, attempt: int) -> str:
+    return f"outbox-{outbox_id}-{attempt}"
 
 
 @dataclass
@@ -80,16 +95,17 @@ def _route(topic: str, queue: str, raw_payload: Any) -> tuple[str, dict[str, Any
     return TOPICS[topic][0], payload
 
 
-def _enqueue(redis: Redis, row: Any, path: str, payload: dict[str, Any]) -> None:
+def _enqueue(redis: Redis, row: Any) -> None:
     queue = Queue(row.queue, connection=redis)
+    attempt = int(row.attempts) + 1
     try:
         queue.enqueue_call(
-            path, kwargs=payload, job_id=job_id(row.id), unique=True,
+            RUNNER, kwargs={"outbox_id": int(row.id), "attempt": attempt},
+            job_id=job_id(row.id, attempt), unique=True,
             # A fixed description: RQ's default repeats the kwargs into logs.
             description=f"{row.topic} (outbox {row.id})",
             meta={"outbox_id": row.id, "topic": row.topic},
             timeout=JOB_TIMEOUTS.get(row.topic, DEFAULT_TIMEOUT),
-            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
             result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
     except DuplicateJobError:
         pass  # enqueued by an earlier pass that died before marking the row
@@ -98,24 +114,24 @@ def _enqueue(redis: Redis, row: Any, path: str, payload: dict[str, Any]) -> None
 def dispatch_batch(conn: Connection, db: Database, redis: Redis, limit: int,
                    only_id: int | None = None) -> DispatchResult:
     """Claim up to `limit` pending rows and enqueue them; the caller commits."""
-    where = "dispatched_at IS NULL AND parked_at IS NULL"
+    where = PENDING
     params: dict[str, Any] = {"limit": limit}
     if only_id is not None:
         where += " AND id = :only_id"
         params["only_id"] = only_id
     rows = conn.execute(db.sql(
-        f"SELECT id, topic, queue, payload FROM {{t:outbox}} WHERE {where} "
+        f"SELECT id, topic, queue, payload, attempts FROM {{t:outbox}} WHERE {where} "
         "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"), params).all()
     result = DispatchResult()
     parked: list[tuple[int, str]] = []
     for i, row in enumerate(rows):
         try:
-            path, payload = _route(row.topic, row.queue, row.payload)
+            _route(row.topic, row.queue, row.payload)
         except Unroutable as exc:
             parked.append((row.id, str(exc)))
             continue
         try:
-            _enqueue(redis, row, path, payload)
+            _enqueue(redis, row)
         except RedisError as exc:
             # Redis failed mid-batch: this row and the rest stay pending.
             result.error = f"{type(exc).__name__}: {exc}"[:500]
@@ -124,9 +140,12 @@ def dispatch_batch(conn: Connection, db: Database, redis: Redis, limit: int,
         result.dispatched.append(row.id)
     if result.dispatched:
         conn.execute(db.sql(
-            "UPDATE {t:outbox} SET dispatched_at = NOW(6), job_id = CONCAT('outbox-', id), "
-            "attempts = attempts + 1 WHERE id IN :ids"
-        ).bindparams(bindparam("ids", expanding=True)), {"ids": result.dispatched})
+            "UPDATE {t:outbox} SET dispatched_at = NOW(6), "
+            "job_id = CONCAT('outbox-', id, '-', attempts + 1), attempts = attempts + 1, "
+            "started_at = NULL, lease_until = NOW(6) + INTERVAL :lease SECOND, "
+            "available_at = NULL WHERE id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": result.dispatched, "lease": QUEUED_LEASE_SECONDS})
     for row_id, reason in parked:
         conn.execute(db.sql(
             "UPDATE {t:outbox} SET parked_at = NOW(6), last_error = :reason, "
@@ -169,7 +188,7 @@ def dispatch_pending(db: Database, redis: Redis, batch_size: int = 500,
 
 
 def _anything_pending(db: Database, only_id: int | None) -> bool:
-    where = "dispatched_at IS NULL AND parked_at IS NULL"
+    where = PENDING
     if only_id is not None:
         where += " AND id = :only_id"
     with db.engine.connect() as conn:
@@ -181,7 +200,7 @@ def pending_count(db: Database) -> int:
     with db.engine.connect() as conn:
         return int(conn.execute(db.sql(
             "SELECT COUNT(*) FROM {t:outbox} WHERE dispatched_at IS NULL "
-            "AND parked_at IS NULL")).scalar() or 0)
+            "AND parked_at IS NULL AND completed_at IS NULL")).scalar() or 0)
 
 
 def redis_for(url: str) -> Redis:

@@ -1,6 +1,8 @@
 """The one scheduler process: enqueues periodic jobs, never runs them itself.
 
 Two kinds of work, both only moving things into Redis:
+- the reconciler (sidecar/recovery.py) every RECONCILE_SECONDS: units of work
+  whose hand-out to Redis was lost are made pending again;
 - the outbox sweep, every SENW_OUTBOX_SWEEP_SECONDS. The scheduler calls the
   dispatcher directly: dispatching is just moving rows into RQ, and doing it
   here means a sweep neither waits behind busy workers nor needs a worker at
@@ -43,6 +45,7 @@ from .outbox import FAILURE_TTL, dispatch_pending, redis_for
 log = logging.getLogger("sidecar.scheduler")
 
 LOCK_RETRY_SECONDS = 2.0
+RECONCILE_SECONDS = 5
 LOCK_CHECK_SECONDS = 5.0
 _ACTIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -88,6 +91,16 @@ class SchedulerLock:
                 self.conn = None
 
 
+def reconcile_work(db: Database, redis: Redis) -> None:
+    from .recovery import reconcile
+
+    try:
+        if reconcile(db, redis).changed:
+            dispatch_pending(db, redis)
+    except Exception as exc:  # noqa: BLE001 - the next pass tries again
+        log.error("reconcile failed: %s", type(exc).__name__)
+
+
 def sweep_outbox(db: Database, redis: Redis, batch_size: int) -> None:
     try:
         result = dispatch_pending(db, redis, batch_size)
@@ -131,6 +144,9 @@ def build_scheduler(cfg: Config, db: Database, redis: Redis, lock: SchedulerLock
     sched.add_job(sweep_outbox, "interval", seconds=cfg.outbox_sweep_seconds,
                   args=[db, redis, cfg.outbox_batch], id="outbox.sweep",
                   next_run_time=_now())
+    # Units of work whose hand-out was lost: handed out again, then swept.
+    sched.add_job(reconcile_work, "interval", seconds=RECONCILE_SECONDS, args=[db, redis],
+                  id="outbox.reconcile", next_run_time=_now())
     for job in PERIODIC.values():
         trigger_kwargs = job.trigger_kwargs(cfg) if callable(job.trigger_kwargs) \
             else job.trigger_kwargs

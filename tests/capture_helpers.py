@@ -35,12 +35,15 @@ def contact_page(wp: Stack, session: requests.Session | None = None) -> str:
 
 
 def form_tokens(page_html: str) -> dict[str, str]:
-    """The hidden fields the form carries (nonces, return URL, source)."""
+    """The hidden fields the form carries (nonces, its signed settings). The
+    submission key is left out: each test submission gets its own (see
+    submit_fields), as a browser filling the form anew would."""
     tokens = {}
-    for name in ("senw_nonce", "_wpnonce", "source"):
+    for name in ("senw_nonce", "_wpnonce", "senw_form"):
         m = re.search(r'name="' + name + r'" value="([^"]*)"', page_html)
         assert m, f"{name} missing from the form"
         tokens[name] = html.unescape(m.group(1))
+    assert re.search(r'name="senw_submission" value="[0-9a-f-]{36}"', page_html)
     return tokens
 
 
@@ -58,9 +61,21 @@ def valid_fields(**over: Any) -> dict[str, Any]:
         "phone": unique_phone(),
         "message": "Looking for a 3-bedroom near the park.",
         "consent": "1",
+        "senw_submission": str(uuid.uuid4()),
     }
     fields.update(over)
     return fields
+
+
+def submission_by_email(db: Database, email: str) -> dict[str, Any] | None:
+    """The stored raw submission carrying this email (newest), fields decoded."""
+    found = rows(db, "SELECT * FROM {t:submissions} WHERE JSON_UNQUOTE(JSON_EXTRACT(fields, "
+                     "'$.email')) = :e ORDER BY id DESC", e=email)
+    if not found:
+        return None
+    sub = found[0]
+    sub["fields"] = json.loads(sub["fields"])
+    return sub
 
 
 def post_capture(wp: Stack, data: dict[str, Any], headers: dict[str, str] | None = None,
@@ -96,6 +111,7 @@ def traces(db: Database, mark: str) -> int:
     writing other rows while a test runs."""
     like = f"%{mark}%"
     return sum(int(scalar(db, sql, m=like)) for sql in (
+        "SELECT COUNT(*) FROM {t:submissions} WHERE fields LIKE :m",
         "SELECT COUNT(*) FROM {t:people} WHERE last_name LIKE :m OR first_name LIKE :m",
         "SELECT COUNT(*) FROM {t:person_emails} WHERE email LIKE :m",
         ("SELECT COUNT(*) FROM {t:leads} WHERE display_name LIKE :m OR message LIKE :m "

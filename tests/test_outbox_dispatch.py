@@ -21,7 +21,7 @@ from sidecar.db import Database
 from sidecar.devstack import Stack, free_port, start_redis
 from sidecar.jobs.registry import Periodic
 from sidecar.migrate import migrate
-from sidecar.outbox import dispatch_pending, job_id, pending_count, redis_for
+from sidecar.outbox import RUNNER, dispatch_pending, job_id, pending_count, redis_for
 from sidecar.scheduler import enqueue_periodic
 
 MARKER = "Jane.Doe+private@example.com"  # stands for personal data that must not leak
@@ -69,8 +69,8 @@ def ping_rows(n: int, queue: str = "critical") -> list[tuple[str, str, object]]:
 def outbox_state(db: Database) -> dict[int, dict]:
     with db.engine.connect() as conn:
         rows = conn.execute(db.sql(
-            "SELECT id, dispatched_at, job_id, attempts, last_error, parked_at "
-            "FROM {t:outbox}")).mappings().all()
+            "SELECT id, dispatched_at, job_id, attempts, last_error, parked_at, lease_until, "
+            "started_at, completed_at, failures, available_at FROM {t:outbox}")).mappings().all()
     return {r["id"]: dict(r) for r in rows}
 
 
@@ -83,17 +83,20 @@ def test_rows_become_jobs_with_payload_as_kwargs(odb, rq_redis):
                             ("lead.created", "high", {"lead_id": 42})])
     result = dispatch_pending(odb, rq_redis)
     assert result.dispatched == ids and not result.failed and not result.parked
-    ping = Job.fetch(job_id(ids[0]), connection=rq_redis)
-    assert ping.func_name == "sidecar.jobs.outbox.ping"
-    assert ping.kwargs == {"token": "abc"} and ping.origin == "critical"
-    lead = Job.fetch(job_id(ids[1]), connection=rq_redis)
-    assert lead.func_name == "sidecar.jobs.leads.process_new_lead"
-    assert lead.kwargs == {"lead_id": 42} and lead.origin == "high"
-    assert lead.retries_left == 5 and lead.retry_intervals == [1, 5, 15, 60, 300]
+    # Redis holds the runner and the row's id only, never the payload (it is
+    # read from the database when the job runs); retries are the database's.
+    ping = Job.fetch(job_id(ids[0], 1), connection=rq_redis)
+    assert ping.func_name == RUNNER
+    assert ping.kwargs == {"outbox_id": ids[0], "attempt": 1} and ping.origin == "critical"
+    lead = Job.fetch(job_id(ids[1], 1), connection=rq_redis)
+    assert lead.func_name == RUNNER and lead.origin == "high"
+    assert lead.kwargs == {"outbox_id": ids[1], "attempt": 1}
+    assert not lead.retries_left
     assert lead.failure_ttl and lead.failure_ttl >= 24 * 3600
     state = outbox_state(odb)
     for i in ids:
-        assert state[i]["dispatched_at"] is not None and state[i]["job_id"] == job_id(i)
+        assert state[i]["dispatched_at"] is not None and state[i]["job_id"] == job_id(i, 1)
+        assert state[i]["lease_until"] is not None and state[i]["completed_at"] is None
     assert pending_count(odb) == 0
     # Nothing pending: a pass is a no-op.
     assert dispatch_pending(odb, rq_redis).counts() == {"dispatched": 0, "parked": 0, "failed": 0}
@@ -117,9 +120,9 @@ def test_two_racing_dispatchers_enqueue_each_row_exactly_once(odb, rq_redis):
     assert not set(a) & set(b)
     assert sorted(a + b) == ids
     queued = queued_ids(rq_redis)
-    assert sorted(queued) == sorted(job_id(i) for i in ids)  # each once, none twice
+    assert sorted(queued) == sorted(job_id(i, 1) for i in ids)  # each once, none twice
     state = outbox_state(odb)
-    assert all(state[i]["job_id"] == job_id(i) and state[i]["attempts"] == 1 for i in ids)
+    assert all(state[i]["job_id"] == job_id(i, 1) and state[i]["attempts"] == 1 for i in ids)
 
 
 def test_redispatch_of_an_enqueued_row_creates_no_second_job(odb, rq_redis):
@@ -127,12 +130,12 @@ def test_redispatch_of_an_enqueued_row_creates_no_second_job(odb, rq_redis):
     pass finds the job already in Redis and only marks the row."""
     [row] = insert_rows(odb, ping_rows(1))
     dispatch_pending(odb, rq_redis)
-    with odb.engine.begin() as conn:
-        conn.execute(odb.sql("UPDATE {t:outbox} SET dispatched_at = NULL, job_id = NULL "
-                             "WHERE id = :id"), {"id": row})
+    with odb.engine.begin() as conn:   # as if the marking never committed
+        conn.execute(odb.sql("UPDATE {t:outbox} SET dispatched_at = NULL, job_id = NULL, "
+                             "attempts = 0 WHERE id = :id"), {"id": row})
     result = dispatch_pending(odb, rq_redis)
     assert result.dispatched == [row]
-    assert queued_ids(rq_redis) == [job_id(row)]
+    assert queued_ids(rq_redis) == [job_id(row, 1)]
     assert outbox_state(odb)[row]["dispatched_at"] is not None
 
 
@@ -156,7 +159,7 @@ def test_unroutable_rows_are_parked_and_the_batch_goes_on(odb, rq_redis):
         assert state[i]["parked_at"] is not None and state[i]["dispatched_at"] is None
     # Parked rows wait for a person; later passes leave them alone.
     assert dispatch_pending(odb, rq_redis).counts()["parked"] == 0
-    assert queued_ids(rq_redis) == [job_id(ids[0]), job_id(ids[4])]
+    assert queued_ids(rq_redis) == [job_id(ids[0], 1), job_id(ids[4], 1)]
 
 
 def test_redis_failing_mid_batch_leaves_the_rest_pending_then_dispatches_once(
@@ -182,7 +185,7 @@ def test_redis_failing_mid_batch_leaves_the_rest_pending_then_dispatches_once(
         assert 0 < len(first.dispatched) < len(ids)
         assert first.dispatched == ids[:len(first.dispatched)]
         assert first.failed == ids[len(first.dispatched):]
-        assert queued_ids(conn) == [job_id(i) for i in first.dispatched]
+        assert queued_ids(conn) == [job_id(i, 1) for i in first.dispatched]
         state = outbox_state(odb)
         for i in first.failed:
             row = state[i]
@@ -192,7 +195,8 @@ def test_redis_failing_mid_batch_leaves_the_rest_pending_then_dispatches_once(
         conn.config_set("maxmemory", 0)  # Redis recovers
         second = dispatch_pending(odb, conn)
         assert second.dispatched == first.failed and not second.error
-        assert sorted(queued_ids(conn)) == sorted(job_id(i) for i in ids)
+        expected = [job_id(i, 1) for i in first.dispatched] + [job_id(i, 2) for i in first.failed]
+        assert sorted(queued_ids(conn)) == sorted(expected)
         state = outbox_state(odb)
         assert all(state[i]["dispatched_at"] is not None for i in ids)
     finally:
@@ -214,7 +218,7 @@ def test_redis_down_dispatch_reports_and_keeps_rows(odb, tmp_path):
     try:
         up = dispatch_pending(odb, conn)
         assert up.dispatched == ids
-        assert sorted(queued_ids(conn)) == sorted(job_id(i) for i in ids)
+        assert sorted(queued_ids(conn)) == sorted(job_id(i, 2) for i in ids)
         assert {r["attempts"] for r in outbox_state(odb).values()} == {2}
     finally:
         proc.terminate()
@@ -257,7 +261,7 @@ def test_a_person_lists_fixes_and_releases_a_parked_row(odb, rq_redis, stack):
     assert "1 released" in cli("release", str(row)).stdout
     out = cli("dispatch")
     assert out.returncode == 0 and "dispatched=1" in out.stdout
-    assert queued_ids(rq_redis, "high") == [job_id(row)]
+    assert queued_ids(rq_redis, "high") == [job_id(row, 2)]
     assert outbox_state(odb)[row]["dispatched_at"] is not None
 
 
@@ -273,7 +277,7 @@ def test_scheduler_plans_the_sweep_and_every_registered_periodic_job(odb, rq_red
         cfg = load_config(stack.env(), outbox_sweep_seconds=3, mls_sync_minutes=7)
         sched = build_scheduler(cfg, odb, rq_redis, SchedulerLock(odb), lambda: None)
         jobs = {j.id: j for j in sched.get_jobs()}
-        assert set(jobs) == {"outbox.sweep", "scheduler.lock", *PERIODIC}
+        assert set(jobs) == {"outbox.sweep", "outbox.reconcile", "scheduler.lock", *PERIODIC}
         assert jobs["outbox.sweep"].trigger.interval == timedelta(seconds=3)
         assert jobs["test.config_interval"].trigger.interval == timedelta(minutes=7)
         assert jobs["security.purge_nonces"].args[1].queue == "low"

@@ -26,16 +26,11 @@ def _timed(check: Any) -> dict[str, Any]:
 
 
 def _database(db: Database) -> dict[str, Any]:
+    from ..ops import work_status
+
     with db.engine.connect() as conn:
-        pending = conn.execute(db.sql(
-            "SELECT COUNT(*), MIN(created_at) FROM {t:outbox} "
-            "WHERE dispatched_at IS NULL AND parked_at IS NULL")).one()
-        parked = conn.execute(db.sql(
-            "SELECT COUNT(*) FROM {t:outbox} WHERE parked_at IS NOT NULL "
-            "AND dispatched_at IS NULL")).scalar()
-    return {"schema_version": db.schema_version(),
-            "outbox": {"pending": int(pending[0]), "parked": int(parked or 0),
-                       "oldest_pending": pending[1].isoformat() if pending[1] else None}}
+        work = work_status(conn, db)
+    return {"schema_version": db.schema_version(), **work}
 
 
 @bp.get("/health")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..config import load_config
-from ..db import get_db
+from ..config import Config, load_config
+from ..db import Database, get_db
 from ..leads.alerts import notify_agent
 from ..leads.pipeline import mark_processed, prepare_lead
 from ..tx import in_transaction
@@ -13,18 +13,10 @@ from ..tx import in_transaction
 log = logging.getLogger(__name__)
 
 
-def process_new_lead(lead_id: int) -> dict[str, Any]:
-    """normalize -> dedupe/merge -> score -> assign -> notify the agent -> 'processed'.
-
-    Safe to run any number of times (RQ retries, duplicate dispatch): each step
-    is recorded on the lead and each message keyed, so a rerun changes nothing.
-    On a lead already processed it announces repeat inquiries the plugin added
-    to it since (the plugin queues 'lead.created' again for those), each once.
-    Provider failures propagate (NotificationFailed) so RQ's Retry runs it again.
-    """
-    cfg = load_config()
-    db = get_db(cfg)
-    lead_id = int(lead_id)
+def run_pipeline(db: Database, cfg: Config, lead_id: int) -> dict[str, Any]:
+    """normalize -> score -> assign -> alert the agent -> 'processed', then
+    announce inquiries added to the lead since. Each step runs once per lead and
+    each alert once (messages are keyed), so any number of reruns is harmless."""
     prepared = in_transaction(db.Session, lambda s: prepare_lead(s, lead_id, cfg.default_region))
     if prepared is None:
         log.warning("lead %s not found; nothing to do", lead_id)
@@ -33,7 +25,15 @@ def process_new_lead(lead_id: int) -> dict[str, Any]:
     if prepared.state == "assigned":
         statuses = notify_agent(db, cfg, lead_id)
         in_transaction(db.Session, lambda s: mark_processed(s, lead_id))
-    elif prepared.agent_id:
-        statuses = notify_agent(db, cfg, lead_id, repeats=True)
+    if prepared.agent_id:
+        statuses += notify_agent(db, cfg, lead_id, repeats=True)
     log.info("lead %s processed (agent %s, messages %s)", lead_id, prepared.agent_id, statuses)
     return {"lead_id": lead_id, "agent_id": prepared.agent_id, "messages": statuses}
+
+
+def process_new_lead(lead_id: int) -> dict[str, Any]:
+    """Outbox topic 'lead.created' (leads the plugin adds for signed-in users, and
+    the reconciler's requeue of a stuck lead): the pipeline above.
+    Provider failures propagate (NotificationFailed) so the outbox retries."""
+    cfg = load_config()
+    return run_pipeline(get_db(cfg), cfg, int(lead_id))

@@ -13,6 +13,7 @@ from typing import Any
 # topic -> (dotted path of the job function, default queue)
 TOPICS: dict[str, tuple[str, str]] = {
     "lead.created": ("sidecar.jobs.leads.process_new_lead", "high"),
+    "submission.received": ("sidecar.jobs.intake.process_submission", "high"),
     "mls.sync": ("sidecar.jobs.mls.run_sync", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
@@ -21,7 +22,11 @@ TOPICS: dict[str, tuple[str, str]] = {
 QUEUES = ("critical", "high", "default", "low")
 
 # topic -> RQ job timeout in seconds (the dispatcher's default is 300).
+# A job that dies is found by its lease (sidecar/jobs/runner.py), not by its
+# timeout: these only stop a job that hangs.
 JOB_TIMEOUTS: dict[str, int] = {
+    "lead.created": 90,
+    "submission.received": 90,
     "mls.sync": 3 * 3600,
 }
 
@@ -61,6 +66,8 @@ def register_periodic(name: str, job_path: str, queue: str,
                               dict(job_kwargs or {}), timeout)
 
 
+register_periodic("messages.resolve_stuck", "sidecar.jobs.messages.resolve_stuck", "high",
+                  {"seconds": 10}, timeout=120)
 register_periodic("security.purge_nonces", "sidecar.jobs.outbox.purge_request_nonces", "low",
                   {"minutes": 30})
 # MLS: every configured feed, incremental every SENW_MLS_SYNC_MINUTES, and a

@@ -1,17 +1,19 @@
 """Alerts to the assigned agent: an email and an SMS when a lead arrives, and
-again when the person inquires again on the open lead (the plugin adds a
-'message' activity with meta.repeat and queues the job again). Each alert is
-keyed (lead-<id>-agent-email, lead-<id>-repeat-<activity id>-agent-sms, ...)
-so it goes out at most once."""
+again when the person inquires again on the open lead (an senw_inquiries row,
+written by the intake or by the plugin's Add Lead). Each alert is keyed
+(lead-<id>-agent-email, lead-<id>-repeat-<inquiry id>-agent-sms, ...) so it
+goes out once; alerts go to the brokerage's own staff, so they do not pass the
+contact compliance gate."""
 from __future__ import annotations
 
 from functools import partial
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from ..config import Config
 from ..db import Database, get_db
-from ..notify.messages import NotificationFailed, Outcome, Outgoing, send_once
+from ..notify.messages import NotificationFailed, Outcome, Outgoing, reserve, send_once
 from ..notify.sendgrid_client import SendGridClient
 from ..notify.twilio_client import TwilioClient
 from ..tx import in_transaction
@@ -71,26 +73,56 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
     return out
 
 
-def pending_repeat(session: Session, lead_id: int) -> tuple[int, str] | None:
-    """Repeat inquiries on the lead not announced yet (and not entered by its own
-    agent), folded into one: (id of the newest, their messages). A burst of
-    submissions makes one alert, not one per submission."""
+def reserve_inquiry_alert(session: Session, lead_id: int, wp_url: str, region: str
+                          ) -> list[Outgoing]:
+    """Under the lead's lock: the inquiries on the lead not announced yet (and
+    not entered by its own agent) are folded into one alert, whose message rows
+    are written now, in the same transaction that marks those inquiries with the
+    alert's key. However the jobs of one lead overlap, each inquiry is announced
+    by exactly one alert; a burst of them makes one alert, not one each."""
     db = get_db()
-    announced = 0
-    for (key,) in session.execute(db.sql(
-            "SELECT idempotency_key FROM {t:messages} WHERE lead_id = :id "
-            "AND idempotency_key LIKE :prefix"),
-            {"id": lead_id, "prefix": f"lead-{lead_id}-repeat-%"}):
-        announced = max(announced, int(key.split("-repeat-")[1].split("-")[0]))
+    lead = session.execute(db.sql(
+        "SELECT id, agent_id FROM {t:leads} WHERE id = :id FOR UPDATE"), {"id": lead_id}).one()
+    if not lead.agent_id:
+        return []
     rows = session.execute(db.sql(
-        "SELECT a.id, a.body FROM {t:activities} a JOIN {t:leads} l ON l.id = a.lead_id "
-        "WHERE a.lead_id = :id AND a.id > :after AND a.kind = 'message' "
-        "AND JSON_UNQUOTE(JSON_EXTRACT(a.meta, '$.repeat')) = 'true' "
-        "AND (a.user_id IS NULL OR a.user_id <> l.agent_id) ORDER BY a.id"),
-        {"id": lead_id, "after": announced}).all()
+        "SELECT i.id, i.user_id, a.body FROM {t:inquiries} i "
+        "LEFT JOIN {t:activities} a ON a.id = i.activity_id "
+        "WHERE i.lead_id = :id AND i.alert_key IS NULL ORDER BY i.id FOR UPDATE"),
+        {"id": lead_id}).all()
     if not rows:
-        return None
-    return int(rows[-1].id), "\n\n".join(str(r.body) for r in rows)
+        return []
+    own = [r.id for r in rows if r.user_id is not None and int(r.user_id) == int(lead.agent_id)]
+    rest = [r for r in rows if r.id not in own]
+    if own:   # an agent is not alerted about what they entered themselves
+        session.execute(db.sql("UPDATE {t:inquiries} SET alert_key = 'entered-by-agent' "
+                               "WHERE id IN :ids").bindparams(
+                                   bindparam("ids", expanding=True)), {"ids": own})
+    if not rest:
+        return []
+    newest = max(int(r.id) for r in rest)
+    alerts = agent_alerts(session, lead_id, wp_url, region,
+                          (newest, "\n\n".join(str(r.body or "") for r in rest)))
+    key = f"lead-{lead_id}-repeat-{newest}"
+    session.execute(db.sql("UPDATE {t:inquiries} SET alert_key = :k WHERE id IN :ids")
+                    .bindparams(bindparam("ids", expanding=True)),
+                    {"k": key, "ids": [int(r.id) for r in rest]})
+    for msg in alerts:
+        reserve(session, msg)
+    return alerts
+
+
+def unsent_inquiry_alerts(session: Session, lead_id: int) -> list[Outgoing]:
+    """Inquiry alerts reserved earlier whose sending did not finish (the job died
+    after reserving them, or the provider failed): sent again by the next run."""
+    rows = session.execute(get_db().sql(
+        "SELECT idempotency_key, channel, to_address, body, subject, lead_id, person_id, "
+        "recipient_user_id FROM {t:messages} WHERE lead_id = :id AND status IN ('queued', "
+        "'failed') AND idempotency_key LIKE :p ORDER BY id"),
+        {"id": lead_id, "p": f"lead-{lead_id}-repeat-%"}).all()
+    return [Outgoing(r.idempotency_key, r.channel, r.to_address, r.body, subject=r.subject,
+                     lead_id=r.lead_id, person_id=r.person_id,
+                     recipient_user_id=r.recipient_user_id) for r in rows]
 
 
 def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = False,
@@ -104,9 +136,10 @@ def notify_agent(db: Database, cfg: Config, lead_id: int, *, repeats: bool = Fal
 
     def compose(s: Session) -> list[Outgoing]:
         if repeats:
-            repeat = pending_repeat(s, lead_id)
-            alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region, repeat) \
-                if repeat else []
+            fresh = reserve_inquiry_alert(s, lead_id, cfg.wp_url, cfg.default_region)
+            keys = {a.idempotency_key for a in fresh}
+            alerts = fresh + [a for a in unsent_inquiry_alerts(s, lead_id)
+                              if a.idempotency_key not in keys]
         else:
             alerts = agent_alerts(s, lead_id, cfg.wp_url, cfg.default_region)
         if alerts and not any(a.channel == "sms" for a in alerts):

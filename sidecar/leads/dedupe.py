@@ -1,9 +1,12 @@
-"""Dedupe and merge: bring a person's emails and phones to their normal form and
-fold every other person sharing one of them into the oldest of the group.
+"""Normal forms and duplicates: bring a person's emails and phones to their
+normal form, and record other people sharing one of them as duplicate
+candidates. Two existing people are never merged automatically: a person
+decides on the Possible duplicates screen (merge_people() is what their merge
+runs, sidecar/leads/merge.py records it so it can be undone).
 
 Runs inside the caller's transaction with row locks (people, their email and
-phone rows), so two jobs for the same person or for two halves of a duplicate
-pair serialize; a second run finds nothing left to do.
+phone rows), so two jobs for the same person serialize; a second run finds
+nothing left to do.
 """
 from __future__ import annotations
 
@@ -92,7 +95,9 @@ def _phone_of(stored: str, raw: str, region: str) -> str:
 
 def _settle(session: Session, res: NormalizeResult, table: str, column: str, row_id: int,
             person_id: int, value: str) -> None:
-    """Give row `row_id` the normal form `value`, unless another row holds it."""
+    """Give row `row_id` the normal form `value`, unless another row holds it: the
+    person's own (the row is a duplicate of it and goes), or another person's
+    (this row stays as typed and the two people become duplicate candidates)."""
     db = get_db()
     holder = session.execute(
         db.sql(f"SELECT id, person_id FROM {{t:{table}}} WHERE {column} = :v AND id <> :id "
@@ -100,11 +105,12 @@ def _settle(session: Session, res: NormalizeResult, table: str, column: str, row
     if holder is None:
         session.execute(db.sql(f"UPDATE {{t:{table}}} SET {column} = :v WHERE id = :id"),
                         {"v": value, "id": row_id})
-    else:
+        res.changed += 1
+    elif root_person(session, int(holder.person_id)) == person_id:
         session.execute(db.sql(f"DELETE FROM {{t:{table}}} WHERE id = :id"), {"id": row_id})
-        if holder.person_id != person_id:
-            res.duplicates.add(root_person(session, int(holder.person_id)))
-    res.changed += 1
+        res.changed += 1
+    else:
+        res.duplicates.add(root_person(session, int(holder.person_id)))
 
 
 def find_duplicates(session: Session, person_id: int) -> set[int]:
@@ -175,14 +181,22 @@ def _in(statement: TextClause) -> TextClause:
 
 
 def dedupe_person(session: Session, person_id: int, *, region: str = "US",
-                  lead_id: int | None = None) -> tuple[int, NormalizeResult, MergeResult | None]:
-    """Normalize, then merge with every duplicate. Returns the surviving person's id."""
+                  lead_id: int | None = None) -> tuple[int, NormalizeResult, None]:
+    """Normalize, and record every other person sharing a contact as a duplicate
+    candidate (never merged here). Returns the (live) person's id."""
+    from ..intake.identity import add_candidate
+
     person_id = root_person(session, person_id)
     norm = normalize_person_contacts(session, person_id, region)
-    group = {person_id} | norm.duplicates | find_duplicates(session, person_id)
-    merged = merge_people(session, group, lead_id=lead_id)
-    survivor = merged.survivor_id if merged else person_id
-    if norm.changed and not merged:
-        ensure_primary_contacts(session, survivor)
-        refresh_lead_contact_fields(session, survivor)
-    return survivor, norm, merged
+    others = (norm.duplicates | find_duplicates(session, person_id)) - {person_id}
+    for other in sorted(others):
+        add_candidate(session, person_id, other, "shared_contact")
+    if others:
+        add_activity(session, "system",
+                     f"{len(others)} other contact record(s) share an email or phone with this "
+                     "person; see Possible duplicates.", lead_id=lead_id, person_id=person_id,
+                     meta={"step": "dedupe", "candidates": sorted(others)})
+    if norm.changed:
+        ensure_primary_contacts(session, person_id)
+        refresh_lead_contact_fields(session, person_id)
+    return person_id, norm, None

@@ -85,7 +85,7 @@ def prepare_lead(session: Session, lead_id: int, region: str = "US") -> Prepared
         return None
     if lead.pipeline_state != "received":
         return Prepared(lead_id, lead.agent_id, lead.pipeline_state)
-    person_id, norm, _merged = dedupe_person(session, lead.person_id, region=region,
+    person_id, norm, _ = dedupe_person(session, lead.person_id, region=region,
                                              lead_id=lead_id)
     if norm.problems:
         add_activity(session, "system",

@@ -3,15 +3,23 @@ committed BEFORE the provider is called, so a rerun never sends twice.
 
 Life of a row: queued -> sending -> sent | simulated | failed | unknown.
 
-- sent / simulated / unknown: final, a rerun skips the row.
-- failed: the provider refused or kept failing after retries; a rerun (RQ's
-  Retry of the job) sends again, up to MAX_ATTEMPTS requests in all.
-- sending: a call is in flight. If it is older than STALE_SENDING the process
-  died mid-call and we cannot know whether the provider accepted it; neither
-  SendGrid's mail/send nor Twilio's Messages API takes an idempotency key, so
-  we choose at-most-once: the row becomes 'unknown' and is NOT resent (an
-  agent missing one alert is better than a client getting two texts). The same
-  applies to a read timeout after the request went out.
+- sent / simulated: final, a rerun skips the row.
+- failed: the provider refused, kept failing, or has no record of a call that
+  was cut short; a rerun (the job's retry) sends again, up to MAX_ATTEMPTS
+  requests in all.
+- sending: a call is in flight (sending_at says since when). A row 'sending'
+  for longer than any call can take (RESOLVE_AFTER) was cut short: its worker
+  died mid-call, or the database failed between the call and the update.
+  Neither SendGrid's mail/send nor Twilio's Messages API takes an idempotency
+  key, so instead of guessing we ask the provider (resolve.py): Twilio lists
+  messages by recipient and date sent, SendGrid's Email Activity finds a mail
+  by the custom argument senw_key we send with it. Found: 'sent'. Not there:
+  'failed', and an alert to our own staff is sent again (every agent alert
+  arrives). When the provider cannot tell, a staff alert is sent again too,
+  while a message to a contact becomes 'unknown' and is shown on the lead's
+  timeline and in the admin, never resent (no contact gets a message twice).
+- unknown: final; for contacts only (see above), or a read timeout after the
+  request went out to a contact.
 
 Rows hold the message (recipient, text) because the timeline shows it; logs
 carry only ids, channel and status.
@@ -19,11 +27,15 @@ carry only ids, channel and status.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import get_db
@@ -33,8 +45,14 @@ from .retry import NotConfigured, ProviderError, Sent
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12                 # provider requests over all runs of the job
-STALE_SENDING = timedelta(minutes=10)
+# Longer than any provider call can take in a job (3 attempts of at most the
+# HTTP timeout, with short waits): a row 'sending' this long was cut short.
+RESOLVE_AFTER = timedelta(seconds=45)
 FINAL = ("sent", "simulated", "unknown", "delivered", "undelivered")
+STAFF, CONTACT = "staff", "contact"
+# How long the update after a provider call is retried while the database is
+# unreachable, before the row is left to the resolver.
+SETTLE_FOR_SECONDS = 10.0
 
 
 class EmailSender(Protocol):
@@ -43,7 +61,7 @@ class EmailSender(Protocol):
     @property
     def configured(self) -> bool: ...
 
-    def send_email(self, to: str, subject: str, text: str) -> Sent: ...
+    def send_email(self, to: str, subject: str, text: str, key: str = "") -> Sent: ...
 
 
 class SmsSender(Protocol):
@@ -69,6 +87,9 @@ class Outgoing:
     lead_id: int | None = None
     person_id: int | None = None
     recipient_user_id: int | None = None
+    # 'staff' (alerts to the brokerage's own people) or 'contact' (leads,
+    # clients, list records: those pass the compliance gate first).
+    audience: str = STAFF
 
 
 @dataclass(frozen=True)
@@ -100,14 +121,21 @@ def send_once(sessions: sessionmaker, msg: Outgoing,
             _finish(s, row_id, status, **kw)
             if on_settled is not None:
                 on_settled(s, Outcome(row_id, status, True))
-        in_transaction(sessions, write)
+        settle_durably(sessions, write)
 
     try:
         if msg.channel == "email":
-            sent = client.send_email(msg.to_address, msg.subject, msg.body)  # type: ignore[union-attr]
+            sent = client.send_email(msg.to_address, msg.subject, msg.body,  # type: ignore[union-attr]
+                                     key=msg.idempotency_key)
         else:
             sent = client.send_sms(msg.to_address, msg.body)  # type: ignore[union-attr]
     except ProviderError as exc:
+        # A call that may have gone through: staff alerts are left for the
+        # resolver to ask the provider about; a contact's message is unknown.
+        if exc.outcome_unknown and msg.audience == STAFF:
+            log.warning("message %s (%s): outcome unknown; left for the resolver", row_id,
+                        msg.channel)
+            return Outcome(row_id, "sending", False)
         status = "unknown" if exc.outcome_unknown else "failed"
         settle(status, attempts=exc.attempts, error=exc.summary)
         log.warning("message %s (%s): %s", row_id, msg.channel, status)
@@ -126,40 +154,65 @@ def send_once(sessions: sessionmaker, msg: Outgoing,
     return Outcome(row_id, "sent", True)
 
 
+def process_name() -> str:
+    """This process as senw_workers names it (host:pid): the resolver settles a
+    message at once when the process sending it has stopped beating."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def reserve(s: Session, msg: Outgoing, provider: str = "") -> None:
+    """Write the message's row ('queued') in the caller's transaction, so that it
+    exists whatever happens next; send_once() sends it later."""
+    s.execute(get_db().sql(
+        "INSERT IGNORE INTO {t:messages} (idempotency_key, channel, direction, lead_id, "
+        "person_id, recipient_user_id, to_address, subject, body, status, provider, audience) "
+        "VALUES (:k, :c, 'outbound', :lead, :person, :user, :to, :subject, :body, "
+        "'queued', :provider, :aud)"),
+        {"k": msg.idempotency_key, "c": msg.channel, "lead": msg.lead_id,
+         "person": msg.person_id, "user": msg.recipient_user_id, "to": msg.to_address,
+         "subject": msg.subject[:255], "body": msg.body, "provider": provider,
+         "aud": msg.audience})
+
+
+def settle_durably(sessions: sessionmaker, write: Callable[[Session], None]) -> None:
+    """Run the update that follows a provider call, again while the database is
+    unreachable (up to SETTLE_FOR_SECONDS): a row must not stay 'sending' because
+    the database blinked. If it is still down, the error propagates and the
+    resolver settles the row later by asking the provider."""
+    deadline = time.monotonic() + SETTLE_FOR_SECONDS
+    while True:
+        try:
+            in_transaction(sessions, write)
+            return
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
 def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender,
            on_settled: OnSettled | None) -> tuple[int, Outcome | None]:
     """Insert (or find) the row and decide: (row id, None) means send it now
     (it is marked 'sending'); otherwise the outcome without sending."""
     db = get_db()
-    s.execute(db.sql(
-        "INSERT IGNORE INTO {t:messages} (idempotency_key, channel, direction, lead_id, "
-        "person_id, recipient_user_id, to_address, subject, body, status, provider) "
-        "VALUES (:k, :c, 'outbound', :lead, :person, :user, :to, :subject, :body, "
-        "'queued', :provider)"),
-        {"k": msg.idempotency_key, "c": msg.channel, "lead": msg.lead_id,
-         "person": msg.person_id, "user": msg.recipient_user_id, "to": msg.to_address,
-         "subject": msg.subject[:255], "body": msg.body, "provider": client.provider})
+    reserve(s, msg, client.provider)
     row = s.execute(db.sql(
-        "SELECT id, status, attempts, updated_at < NOW(3) - INTERVAL :stale SECOND AS stale "
-        "FROM {t:messages} WHERE idempotency_key = :k FOR UPDATE"),
-        {"k": msg.idempotency_key, "stale": int(STALE_SENDING.total_seconds())}).one()
+        "SELECT id, status, attempts FROM {t:messages} WHERE idempotency_key = :k FOR UPDATE"),
+        {"k": msg.idempotency_key}).one()
     if row.status in FINAL:
         return row.id, Outcome(row.id, row.status, False)
     if row.status == "sending":
-        if not row.stale:
-            return row.id, Outcome(row.id, "sending", False)      # another run is on it
-        _finish(s, row.id, "unknown", error="interrupted during send; outcome unknown, "
-                "not resent (at-most-once)")
-        log.warning("message %s: interrupted send found, marked unknown", row.id)
-        return row.id, _settled(s, Outcome(row.id, "unknown", True), on_settled)
+        # In flight elsewhere, or cut short: the resolver asks the provider.
+        return row.id, Outcome(row.id, "sending", False)
     if row.status == "failed" and row.attempts >= MAX_ATTEMPTS:
         return row.id, Outcome(row.id, "failed", False)
     if not client.configured:
         _finish(s, row.id, "simulated")
         log.info("message %s (%s): simulated, no credentials", row.id, msg.channel)
         return row.id, _settled(s, Outcome(row.id, "simulated", True), on_settled)
-    s.execute(db.sql("UPDATE {t:messages} SET status = 'sending', error = NULL "
-                     "WHERE id = :id"), {"id": row.id})
+    s.execute(db.sql("UPDATE {t:messages} SET status = 'sending', error = NULL, "
+                     "provider = :p, sending_at = NOW(6), sending_by = :by WHERE id = :id"),
+              {"id": row.id, "p": client.provider, "by": process_name()})
     return row.id, None
 
 
@@ -170,10 +223,13 @@ def _settled(s: Session, outcome: Outcome, on_settled: OnSettled | None) -> Outc
 
 
 def _finish(s: Session, message_id: int, status: str, *, attempts: int = 0,
-            error: str | None = None, provider_message_id: str | None = None) -> None:
+            error: str | None = None, provider_message_id: str | None = None,
+            resolved_by: str | None = None) -> None:
     s.execute(get_db().sql(
         "UPDATE {t:messages} SET status = :status, attempts = attempts + :n, error = :error, "
         "provider_message_id = COALESCE(:pid, provider_message_id), "
-        "sent_at = IF(:status IN ('sent', 'simulated'), NOW(3), sent_at) WHERE id = :id"),
+        "resolved_by = COALESCE(:rb, resolved_by), "
+        "sent_at = IF(:status IN ('sent', 'simulated'), COALESCE(sent_at, NOW(3)), sent_at) "
+        "WHERE id = :id"),
         {"status": status, "n": attempts, "error": error[:500] if error else None,
-         "pid": provider_message_id or None, "id": message_id})
+         "pid": provider_message_id or None, "rb": resolved_by, "id": message_id})

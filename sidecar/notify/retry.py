@@ -33,6 +33,11 @@ class NotConfigured(Exception):
     message names the SENW_* variable); retrying cannot help."""
 
 
+class LookupUnavailable(Exception):
+    """The provider cannot be asked whether a message was sent (no such API on
+    the account, or unreachable); the message says which, without personal data."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """A message the provider accepted."""

@@ -5,6 +5,7 @@ TwilioHttpClient) rewrites that base to Config.twilio_base_url, so the real
 SDK's real request reaches a stand-in server in tests."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -20,6 +21,7 @@ from .retry import (
     NOT_SENT,
     UNKNOWN,
     Failure,
+    LookupUnavailable,
     NotConfigured,
     RetryPolicy,
     Sent,
@@ -105,3 +107,21 @@ class TwilioClient:
                 status_callback=self.status_callback or values.unset),
             classify, self.policy)
         return Sent(str(message.sid), attempts)
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """The sid of a message we sent to `to` with this body since `since`, or
+        None when Twilio has none (Messages list filtered by To, From and
+        DateSent, as Twilio documents it). LookupUnavailable when Twilio cannot
+        be asked."""
+        http = RebasedTwilioHttpClient(self.base_url, self.timeout)
+        client = Client(self.account_sid, self.auth_token, http_client=http)
+        try:
+            # DateSent filters by day: ask from the day before, match the body here.
+            found = client.messages.list(to=to, from_=self.from_number or values.unset,
+                                         date_sent_after=since - timedelta(days=1), limit=200)
+        except (TwilioRestException, requests.RequestException) as exc:
+            raise LookupUnavailable(f"twilio: {type(exc).__name__}") from None
+        for message in found:
+            if (message.body or "") == body:
+                return str(message.sid)
+        return None

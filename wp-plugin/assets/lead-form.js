@@ -44,6 +44,30 @@
 		form.parentNode.replaceChild( box, form );
 	}
 
+	// A 503 means nothing was stored (the database was busy or restarting): the
+	// same submission, with the same submission key, is sent again after the
+	// server's Retry-After, a few times, before the visitor is asked to retry.
+	var RETRIES = 3;
+
+	function post( form, body, attempt ) {
+		return fetch( form.action, {
+			method: 'POST',
+			body: body,
+			credentials: 'same-origin',
+			headers: { Accept: 'application/json' },
+		} ).then( function ( response ) {
+			if ( response.status === 503 && attempt < RETRIES ) {
+				var wait = parseInt( response.headers.get( 'Retry-After' ) || '2', 10 );
+				return new Promise( function ( resolve ) {
+					setTimeout( resolve, Math.min( Math.max( wait, 1 ), 10 ) * 1000 );
+				} ).then( function () {
+					return post( form, body, attempt + 1 );
+				} );
+			}
+			return response;
+		} );
+	}
+
 	function submit( event ) {
 		var form = event.target;
 		event.preventDefault();
@@ -52,12 +76,7 @@
 		button.disabled = true;
 		var body = new FormData( form );
 		body.delete( 'senw_return' ); // no redirect: we want JSON back
-		fetch( form.action, {
-			method: 'POST',
-			body: body,
-			credentials: 'same-origin',
-			headers: { Accept: 'application/json' },
-		} )
+		post( form, body, 0 )
 			.then( function ( response ) {
 				return response.json().then(
 					function ( json ) {

@@ -9,6 +9,48 @@ defined( 'ABSPATH' ) || exit;
 class SENW_CRM_Db {
 
 	/**
+	 * The open transaction: the connection it runs on and whether wpdb replaced
+	 * that connection since (a reconnect after "server has gone away").
+	 *
+	 * @var array{thread: int, broken: bool}|null
+	 */
+	private static $tx = null;
+
+	public static function register() {
+		// wpdb applies this filter on every (re)connection, in set_sql_mode().
+		add_filter( 'incompatible_sql_modes', array( __CLASS__, 'on_connect' ) );
+	}
+
+	/**
+	 * wpdb reconnects after "server has gone away" and re-runs the statement on
+	 * the new connection in autocommit: the transaction begun earlier is gone,
+	 * and every later statement would commit on its own. A reconnection inside
+	 * one of our transactions makes the new connection read-only until the
+	 * transaction is rolled back, so that nothing the lost transaction began is
+	 * half-written, and marks the transaction broken so that it cannot commit.
+	 */
+	public static function on_connect( $modes ) {
+		global $wpdb;
+		if ( null !== self::$tx ) {
+			self::$tx['broken'] = true;
+			if ( $wpdb->dbh instanceof mysqli ) {
+				mysqli_query( $wpdb->dbh, 'SET SESSION TRANSACTION READ ONLY' );
+			}
+		}
+		return $modes;
+	}
+
+	private static function thread_id() {
+		global $wpdb;
+		return $wpdb->dbh instanceof mysqli ? (int) mysqli_thread_id( $wpdb->dbh ) : 0;
+	}
+
+	/** Whether the open transaction is still the one begun (same connection, no reconnect). */
+	public static function tx_intact() {
+		return null === self::$tx || ( ! self::$tx['broken'] && self::thread_id() === self::$tx['thread'] );
+	}
+
+	/**
 	 * Full name of a CRM table: t( 'leads' ) -> 'wp_senw_leads'.
 	 *
 	 * @param string $name Table name without prefix.
@@ -27,21 +69,41 @@ class SENW_CRM_Db {
 		// Unique keys still catch a true race, and create() retries on them.
 		$wpdb->query( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
 		$wpdb->query( 'START TRANSACTION' );
+		self::$tx = array(
+			'thread' => self::thread_id(),
+			'broken' => false,
+		);
 	}
 
+	/** False when COMMIT failed or the transaction was lost to a reconnection. */
 	public static function commit() {
 		global $wpdb;
-		return false !== $wpdb->query( 'COMMIT' );
+		$ok = self::tx_intact() && false !== $wpdb->query( 'COMMIT' ) && self::tx_intact();
+		self::end();
+		return $ok;
 	}
 
 	public static function rollback() {
 		global $wpdb;
 		$wpdb->query( 'ROLLBACK' );
+		self::end();
 	}
 
-	/** Throws when a $wpdb write failed (false), so the caller's transaction rolls back. */
+	private static function end() {
+		global $wpdb;
+		$broken = null !== self::$tx && ! self::tx_intact();
+		self::$tx = null;
+		if ( $broken && $wpdb->dbh instanceof mysqli ) {
+			mysqli_query( $wpdb->dbh, 'SET SESSION TRANSACTION READ WRITE' );
+		}
+	}
+
+	/**
+	 * Throws when a $wpdb write failed (false) or the transaction was lost to a
+	 * reconnection, so the caller's transaction rolls back.
+	 */
 	public static function check( $result ) {
-		if ( false === $result ) {
+		if ( false === $result || ! self::tx_intact() ) {
 			throw new RuntimeException( 'db' );
 		}
 		return $result;

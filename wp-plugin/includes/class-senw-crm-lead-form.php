@@ -15,6 +15,10 @@ class SENW_CRM_Lead_Form {
 	const HONEYPOT     = 'senw_hp';
 	const RETURN_FIELD = 'senw_return';
 	const RESULT_ARG   = 'senw_lead';
+	// The form's own settings (source, listing), signed so a visitor cannot change them.
+	const CONTEXT_FIELD = 'senw_form';
+	// A UUID per filled-in form, kept across retries: a resubmission is recognised.
+	const KEY_FIELD = 'senw_submission';
 
 	/** @var int Forms rendered in this request, for unique element ids. */
 	private static $instances = 0;
@@ -123,6 +127,36 @@ class SENW_CRM_Lead_Form {
 		return substr( $source, 0, 50 );
 	}
 
+	/** The form's source and listing, signed with a site secret: "payload.hmac". */
+	public static function sign_context( $source, $listing_key ) {
+		$payload = rtrim( strtr( base64_encode( wp_json_encode( array( (string) $source, (string) $listing_key ) ) ), '+/', '-_' ), '=' ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- a URL-safe token, not obfuscation.
+		return $payload . '.' . hash_hmac( 'sha256', $payload, wp_salt( 'nonce' ) . '|senw_form' );
+	}
+
+	/**
+	 * The source and listing a signed token carries, or null when the token is
+	 * missing or was altered.
+	 *
+	 * @return array{source: string, listing_key: string}|null
+	 */
+	public static function read_context( $token ) {
+		if ( ! is_string( $token ) || false === strpos( $token, '.' ) ) {
+			return null;
+		}
+		list( $payload, $mac ) = explode( '.', $token, 2 );
+		if ( ! hash_equals( hash_hmac( 'sha256', $payload, wp_salt( 'nonce' ) . '|senw_form' ), $mac ) ) {
+			return null;
+		}
+		$data = json_decode( (string) base64_decode( strtr( $payload, '-_', '+/' ), true ), true ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_decode -- see sign_context().
+		if ( ! is_array( $data ) || 2 !== count( $data ) || ! is_string( $data[0] ) || ! is_string( $data[1] ) ) {
+			return null;
+		}
+		return array(
+			'source'      => self::clean_source( $data[0], $data[1] ),
+			'listing_key' => $data[1],
+		);
+	}
+
 	public static function shortcode( $atts ) {
 		$atts = shortcode_atts(
 			array(
@@ -168,6 +202,8 @@ class SENW_CRM_Lead_Form {
 				'source'       => $source,
 				'consent_text' => self::consent_text( $context ),
 				'capture_nonce' => wp_create_nonce( self::NONCE_ACTION ),
+				'form_context' => self::sign_context( $source, $listing_key ),
+				'submission_key' => isset( $result['values'][ self::KEY_FIELD ] ) && SENW_CRM_Submissions::clean_key( $result['values'][ self::KEY_FIELD ] ) ? $result['values'][ self::KEY_FIELD ] : wp_generate_uuid4(),
 				// Keeps a logged-in visitor themselves on the REST route (core
 				// checks _wpnonce as a wp_rest nonce whenever cookies are sent).
 				'rest_nonce'   => wp_create_nonce( 'wp_rest' ),

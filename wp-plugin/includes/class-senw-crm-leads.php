@@ -381,7 +381,7 @@ class SENW_CRM_Leads {
 					$changes['listing_key'] = $clean['listing_key'];
 				}
 				SENW_CRM_Db::check( $wpdb->update( SENW_CRM_Db::t( 'leads' ), $changes, array( 'id' => $lead_id ) ) );
-				SENW_CRM_Timeline::add_activity(
+				$activity_id = SENW_CRM_Timeline::add_activity(
 					$lead_id,
 					$person_id,
 					$user,
@@ -392,6 +392,18 @@ class SENW_CRM_Leads {
 						'source'      => $clean['source'],
 						'listing_key' => isset( $clean['listing_key'] ) ? $clean['listing_key'] : null,
 						'repeat'      => true,
+					)
+				);
+				// The sidecar announces it to the lead's agent, once (sidecar/leads/alerts.py).
+				SENW_CRM_Db::check(
+					$wpdb->insert(
+						SENW_CRM_Db::t( 'inquiries' ),
+						array(
+							'lead_id'     => $lead_id,
+							'person_id'   => $person_id,
+							'activity_id' => $activity_id,
+							'user_id'     => $user,
+						)
 					)
 				);
 			} else {

@@ -14,6 +14,7 @@ class SENW_CRM_Plugin {
 	 * @var string[]
 	 */
 	const MODULES = array(
+		'SENW_CRM_Db',
 		'SENW_CRM_Roles',
 		'SENW_CRM_Agents',
 		'SENW_CRM_Privacy',

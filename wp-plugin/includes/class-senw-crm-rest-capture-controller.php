@@ -1,11 +1,12 @@
 <?php
 /**
  * POST /wp-json/senw-crm/v1/lead-capture: the one public route. Anyone may
- * call it, so the callback itself checks, in this order, a per-IP rate limit
- * (REMOTE_ADDR only), the form's nonce and the honeypot, then validates and
- * stores the lead with its consent and outbox row in one transaction. The
- * sidecar is only kicked afterwards, without waiting: the lead is safe in the
- * database whether or not the sidecar or Redis is up.
+ * call it, so the callback itself checks, in this order, a per-IP rate limit,
+ * the form's nonce and the honeypot, then validates and stores the raw
+ * submission in ONE statement (SENW_CRM_Submissions): a 201 means it is stored
+ * whole, a 503 that nothing is. The sidecar, kicked afterwards without
+ * waiting, builds or matches the person and lead from it under the identity
+ * rules; the submission is safe whether or not the sidecar or Redis is up.
  *
  * JSON callers (the form's script, API clients) get 201 / 400 / 403 / 429 as
  * JSON. A plain HTML form post (it carries senw_return) is answered with a 303
@@ -17,7 +18,7 @@ defined( 'ABSPATH' ) || exit;
 class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 
 	/** Input fields the route reads; everything else in the body is ignored. */
-	const FIELDS = array( 'first_name', 'last_name', 'email', 'phone', 'message', 'listing_key', 'source', 'consent' );
+	const FIELDS = array( 'first_name', 'last_name', 'email', 'phone', 'message', 'listing_key', 'consent' );
 
 	public function __construct() {
 		$this->namespace = 'senw-crm/v1';
@@ -83,16 +84,28 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 			return $redirect ? $this->redirect_with_errors( $redirect, array( '_form' => $error->get_error_message() ), $this->input( $request ) ) : $error;
 		}
 
-		if ( '' !== (string) $request->get_param( SENW_CRM_Lead_Form::HONEYPOT ) ) {
-			// A bot: answer exactly as for a person, store nothing.
+		$honeypot = $request->get_param( SENW_CRM_Lead_Form::HONEYPOT );
+		if ( null !== $honeypot && '' !== $honeypot ) {
+			// A bot (whatever it filled the field with): answer as for a person, store nothing.
 			return $this->received( $redirect );
 		}
 
-		$input = $this->input( $request );
+		// Source and listing come from the form's signed settings, never from
+		// what the browser says (a visitor must not pick their own source).
+		$form = SENW_CRM_Lead_Form::read_context( $request->get_param( SENW_CRM_Lead_Form::CONTEXT_FIELD ) );
+		list( $input, $type_errors ) = $this->input( $request );
+		if ( null !== $form ) {
+			unset( $input['listing_key'] );
+			if ( '' !== $form['listing_key'] ) {
+				$input['listing_key'] = $form['listing_key'];
+			}
+		}
+		unset( $input['source'] );
 		list( $clean, $errors ) = SENW_CRM_Lead_Validator::validate( $input, 'capture' );
+		$errors = array_merge( $errors, $type_errors );
 		if ( ! empty( $errors ) ) {
 			if ( $redirect ) {
-				return $this->redirect_with_errors( $redirect, $errors, $input );
+				return $this->redirect_with_errors( $redirect, $errors, $input + $this->kept_key( $request ) );
 			}
 			return new WP_Error(
 				'senw_crm_invalid_lead',
@@ -103,12 +116,16 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 				)
 			);
 		}
+		$listing_key = isset( $clean['listing_key'] ) ? $clean['listing_key'] : '';
+		$source      = null !== $form ? $form['source'] : SENW_CRM_Lead_Form::clean_source( '', $listing_key );
 
 		$context = array(
+			'source'       => $source,
+			'listing_key'  => $listing_key,
 			'consent_text' => SENW_CRM_Lead_Form::consent_text(
 				array(
-					'source'      => $clean['source'],
-					'listing_key' => isset( $clean['listing_key'] ) ? $clean['listing_key'] : '',
+					'source'      => $source,
+					'listing_key' => $listing_key,
 				)
 			),
 			'ip'           => SENW_CRM_Db::remote_addr(),
@@ -116,26 +133,37 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 			'source_url'   => substr( $redirect ? $redirect : (string) $request->get_header( 'referer' ), 0, 2000 ),
 		);
 
-		// One transaction (person, lead, consent, outbox row); create() then
-		// kicks the sidecar without waiting for it.
+		// One statement: the raw submission (the sidecar builds the lead from it).
 		add_filter( 'pre_get_table_charset', array( __CLASS__, 'crm_table_charset' ), 10, 2 );
 		add_filter( 'pre_get_col_charset', array( __CLASS__, 'crm_table_charset' ), 10, 2 );
-		$lead_id = SENW_CRM_Leads::create( $clean, 0, $context ); // A visitor, even when logged in.
+		$stored = SENW_CRM_Submissions::store( $clean, $context, $request->get_param( SENW_CRM_Lead_Form::KEY_FIELD ) );
 		remove_filter( 'pre_get_table_charset', array( __CLASS__, 'crm_table_charset' ), 10 );
 		remove_filter( 'pre_get_col_charset', array( __CLASS__, 'crm_table_charset' ), 10 );
-		if ( is_wp_error( $lead_id ) ) {
-			// Nothing was stored (the transaction rolled back): say so plainly,
-			// keeping 503 for a busy database so that clients know to retry.
-			$data  = $lead_id->get_error_data();
+		if ( is_wp_error( $stored ) ) {
+			// Nothing was stored: say so plainly, with 503 so that clients retry
+			// (with the same submission key, so a retry is never a duplicate).
 			$error = new WP_Error(
 				'senw_crm_capture_failed',
 				__( 'Sorry, we could not save your request. Please try again in a moment.', 'senw-crm' ),
-				array( 'status' => is_array( $data ) && isset( $data['status'] ) && 503 === (int) $data['status'] ? 503 : 500 )
+				array( 'status' => 503 )
 			);
-			return $redirect ? $this->redirect_with_errors( $redirect, array( '_form' => $error->get_error_message() ), $input ) : $error;
+			if ( $redirect ) {
+				return $this->redirect_with_errors( $redirect, array( '_form' => $error->get_error_message() ), $input + $this->kept_key( $request ) );
+			}
+			$response = rest_convert_error_to_response( $error );
+			$response->header( 'Retry-After', '2' );
+			return $response;
 		}
+		if ( ! $stored['repeat'] ) {
+			SENW_CRM_Sidecar::kick_submission( $stored['id'] );
+		}
+		return $this->received( $redirect, 201, $stored['key'] );
+	}
 
-		return $this->received( $redirect, 201 );
+	/** The submission key to keep in a form sent back with errors. */
+	private function kept_key( $request ) {
+		$key = SENW_CRM_Submissions::clean_key( $request->get_param( SENW_CRM_Lead_Form::KEY_FIELD ) );
+		return null === $key ? array() : array( SENW_CRM_Lead_Form::KEY_FIELD => $key );
 	}
 
 	/**
@@ -185,17 +213,27 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		return is_string( $nonce ) && '' !== $nonce && false !== wp_verify_nonce( $nonce, SENW_CRM_Lead_Form::NONCE_ACTION );
 	}
 
-	/** The fields the validator gets, as strings (arrays and objects become ''). */
+	/**
+	 * The fields the validator gets, as strings; a field sent as anything but
+	 * text (an array, an object) gets its own message.
+	 *
+	 * @return array{0: array, 1: array} array( $input, $errors ).
+	 */
 	private function input( $request ) {
-		$input = array();
+		$input  = array();
+		$errors = array();
 		foreach ( self::FIELDS as $field ) {
 			$value = $request->get_param( $field );
 			if ( null === $value ) {
 				continue;
 			}
-			$input[ $field ] = is_scalar( $value ) ? (string) $value : '';
+			if ( is_scalar( $value ) ) {
+				$input[ $field ] = (string) $value;
+			} else {
+				$errors[ $field ] = __( 'This field must be text.', 'senw-crm' );
+			}
 		}
-		return $input;
+		return array( $input, $errors );
 	}
 
 	/** Where a plain form post returns to: a URL on this site, or null for JSON callers. */
@@ -208,17 +246,18 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		return remove_query_arg( SENW_CRM_Lead_Form::RESULT_ARG, $url );
 	}
 
-	private function received( $redirect, $status = 201 ) {
+	private function received( $redirect, $status = 201, $key = '' ) {
 		if ( $redirect ) {
 			return $this->redirect( add_query_arg( SENW_CRM_Lead_Form::RESULT_ARG, 'ok', $redirect ) );
 		}
-		return new WP_REST_Response(
-			array(
-				'status'  => 'received',
-				'message' => __( 'Thank you! Your request has been received. An agent will contact you shortly.', 'senw-crm' ),
-			),
-			$status
+		$body = array(
+			'status'  => 'received',
+			'message' => __( 'Thank you! Your request has been received. An agent will contact you shortly.', 'senw-crm' ),
 		);
+		if ( '' !== $key ) {
+			$body['submission_key'] = $key;
+		}
+		return new WP_REST_Response( $body, $status );
 	}
 
 	private function redirect_with_errors( $redirect, array $errors, array $values ) {
@@ -258,7 +297,8 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 				'phone'       => $string( __( 'Phone number.', 'senw-crm' ) ),
 				'message'     => $string( __( 'The visitor\'s message.', 'senw-crm' ) ),
 				'listing_key' => $string( __( 'RESO ListingKey of the property of interest.', 'senw-crm' ) ),
-				'source'      => $string( __( 'Where the lead came from (website, listing_inquiry, open_house, ...).', 'senw-crm' ) ),
+				'senw_form'   => $string( __( 'The form\'s signed settings (source and listing), as rendered; without it the source is website, or listing_inquiry with a listing_key.', 'senw-crm' ) ),
+				'senw_submission' => $string( __( 'A UUID for this filled-in form, sent again unchanged on a retry so that the retry is not stored twice.', 'senw-crm' ), array( 'format' => 'uuid' ) ),
 				'consent'     => $string( __( '1 when the visitor ticked the consent box.', 'senw-crm' ) ),
 				'senw_nonce'  => $string( __( 'Nonce for the action senw_lead_capture (or header X-SENW-Capture-Nonce).', 'senw-crm' ) ),
 				'senw_return' => $string( __( 'Plain form posts only: the page to return to with the result.', 'senw-crm' ), array( 'format' => 'uri' ) ),

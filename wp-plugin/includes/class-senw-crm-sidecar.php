@@ -27,6 +27,18 @@ class SENW_CRM_Sidecar {
 	}
 
 	/**
+	 * Asks the sidecar to queue and dispatch a stored submission now (fire and
+	 * forget: the reconciler queues any it missed within seconds).
+	 */
+	public static function kick_submission( $submission_id ) {
+		$url = self::base_url();
+		if ( '' === $url || '' === self::secret() ) {
+			return;
+		}
+		self::fire_and_forget( $url, self::DISPATCH_PATH, wp_json_encode( array( 'submission_id' => (int) $submission_id ) ) );
+	}
+
+	/**
 	 * Writes a signed POST to the sidecar and hangs up without reading the
 	 * answer. WordPress's "non-blocking" wp_remote_post() still waits for the
 	 * response (cURL's timeout is rounded up to 1 s), which halved the lead

@@ -2,6 +2,7 @@
 /**
  * Public lead form. Variables: $form_id, $action, $title, $fields,
  * $listing_key, $source, $consent_text, $capture_nonce, $rest_nonce,
+ * $form_context (signed source and listing), $submission_key,
  * $return_url, $result (state '', 'ok' or 'error'; errors; values).
  *
  * @package senw-crm
@@ -39,10 +40,8 @@ $senw_values = $result['values'];
 			</p>
 		<?php endforeach; ?>
 
-		<?php if ( '' !== $listing_key ) : ?>
-			<input type="hidden" name="listing_key" value="<?php echo esc_attr( $listing_key ); ?>">
-		<?php endif; ?>
-		<input type="hidden" name="source" value="<?php echo esc_attr( $source ); ?>">
+		<input type="hidden" name="<?php echo esc_attr( SENW_CRM_Lead_Form::CONTEXT_FIELD ); ?>" value="<?php echo esc_attr( $form_context ); ?>">
+		<input type="hidden" name="<?php echo esc_attr( SENW_CRM_Lead_Form::KEY_FIELD ); ?>" value="<?php echo esc_attr( $submission_key ); ?>">
 
 		<?php $senw_consent_error = isset( $senw_errors['consent'] ) ? (string) $senw_errors['consent'] : ''; ?>
 		<p class="senw-field senw-field-consent<?php echo '' !== $senw_consent_error ? ' senw-has-error' : ''; ?>">
