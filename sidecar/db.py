@@ -74,6 +74,25 @@ class Database:
                 text(f"SELECT MAX(version) FROM {self.prefix}{_MIGRATIONS_TABLE}")
             ).scalar()
 
+    def wait_and_check_schema(self, timeout: float = 120.0) -> None:
+        """check_schema(), waiting for the database to accept connections first
+        (a process restarted while MariaDB restarts waits instead of dying)."""
+        import logging
+        import time
+
+        from sqlalchemy.exc import OperationalError
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.check_schema()
+                return
+            except OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                logging.getLogger(__name__).warning("database unreachable; waiting for it")
+                time.sleep(1.0)
+
     def check_schema(self) -> None:
         """Refuse to run against a schema this code does not know."""
         found = self.schema_version()

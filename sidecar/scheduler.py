@@ -174,7 +174,7 @@ def run_scheduler() -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     cfg = load_config()
     db = get_db(cfg)
-    db.check_schema()
+    db.wait_and_check_schema()
     redis = redis_for(cfg.redis_url)
     stop = threading.Event()
     state: dict[str, Any] = {"sched": None}

@@ -123,7 +123,7 @@ def run_worker(queues: list[str], burst: bool = False, fork: bool = False) -> in
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     cfg = load_config()
     db = get_db(cfg)
-    db.check_schema()
+    db.wait_and_check_schema()
     os.register_at_fork(after_in_child=db.after_fork)
     _reconcile_once(db, cfg.redis_url)
     beat = WorkerBeat(db, queues, "fork" if fork else "inproc").start()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 
 import pytest
 import requests
-from redis import Redis
 from standins.rows import insert_lead, unique_email, unique_phone
 
 from sidecar.jobs.leads import process_new_lead
@@ -146,26 +146,29 @@ def test_captured_lead_reaches_the_agent_through_dispatcher_and_worker(db, crm, 
         crm.sidecar_url + "/webhooks/twilio/status"]
 
 
-def test_worker_retries_a_failed_provider_call_through_rq_retry(db, crm, agents, standins):
-    # RQ runs a job's Retry only while a worker's scheduler holds the queue's
-    # lock (workers may still be starting); say so plainly instead of timing out below.
-    redis = Redis.from_url(crm.redis_url)
-    deadline = time.monotonic() + 30
-    while not redis.exists("rq:scheduler-lock:high") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert redis.exists("rq:scheduler-lock:high"), (
-        "no RQ scheduler is running for queue 'high', so failed jobs are never retried "
-        "(its process dies when Redis goes away and a worker restarts it only at "
-        "maintenance, every 10 minutes by default: see sidecar/worker.py)")
-    lead = insert_lead(db, email=unique_email(), phone=unique_phone(), outbox=True)
-    standins.twilio.fail_next(4, status=429, headers={"Retry-After": "0"},  # the whole run
-                             match=lead_mark(lead["lead_id"]))
-    kick(crm, lead["outbox_id"])
-    wait_processed(db, lead["lead_id"])
-    sent = lead_requests(standins, lead["lead_id"])
-    assert [r.status for r in sent["sms"]] == [429] * 4 + [201]
-    assert len(sent["email"]) == 1
-    assert messages(db, lead["lead_id"])["sms"].status == "sent"
+def test_a_failed_provider_call_is_retried_by_the_database(db, crm, agents, standins):
+    """The job fails (Twilio answers 429 through all in-job retries); the runner
+    records the failure on the outbox row with a short backoff and the
+    scheduler's sweep hands it out again: the SMS goes out, the email (sent the
+    first time) is not sent again. No RQ scheduler or Retry is involved."""
+    crm._spawn("scheduler-retry", [sys.executable, "-m", "sidecar.cli", "scheduler"],
+               {"SENW_OUTBOX_SWEEP_SECONDS": "1"})
+    try:
+        lead = insert_lead(db, email=unique_email(), phone=unique_phone(), outbox=True)
+        standins.twilio.fail_next(4, status=429, headers={"Retry-After": "0"},
+                                 match=lead_mark(lead["lead_id"]))
+        kick(crm, lead["outbox_id"])
+        wait_processed(db, lead["lead_id"])
+        sent = lead_requests(standins, lead["lead_id"])
+        assert [r.status for r in sent["sms"]] == [429] * 4 + [201]
+        assert len(sent["email"]) == 1
+        assert messages(db, lead["lead_id"])["sms"].status == "sent"
+        with db.engine.connect() as conn:
+            unit = conn.execute(db.sql("SELECT failures, attempts, completed_at FROM {t:outbox} "
+                                       "WHERE id = :id"), {"id": lead["outbox_id"]}).one()
+        assert (unit.failures, unit.attempts) == (1, 2) and unit.completed_at is not None
+    finally:
+        crm.stop("scheduler-retry")
 
 
 def test_agent_without_a_valid_mobile_gets_the_email_only(db, wordpress, agents, standins):
@@ -205,14 +208,17 @@ def test_without_credentials_the_alerts_are_recorded_as_simulated(db, agents, st
 
 
 def add_repeat(db, lead: dict[str, int], text: str) -> None:
-    """What the plugin writes when the same person submits again: a 'message'
-    activity flagged repeat on the open lead (and 'lead.created' once more)."""
+    """What the intake (or the plugin's Add Lead) writes when the same person
+    gets in touch again: a 'message' activity on the open lead and an inquiry."""
     with db.Session.begin() as s:
-        s.execute(db.sql(
+        res = s.execute(db.sql(
             "INSERT INTO {t:activities} (lead_id, person_id, kind, body, meta) VALUES "
             "(:l, :p, 'message', :body, :meta)"),
             {"l": lead["lead_id"], "p": lead["person_id"], "body": text,
              "meta": json.dumps({"channel": "web_form", "source": "website", "repeat": True})})
+        s.execute(db.sql("INSERT INTO {t:inquiries} (lead_id, person_id, activity_id) VALUES "
+                         "(:l, :p, :a)"),
+                  {"l": lead["lead_id"], "p": lead["person_id"], "a": res.lastrowid})
 
 
 def test_repeat_inquiries_alert_the_agent_once_per_burst(db, agents, standins):
@@ -241,9 +247,10 @@ def messages_all(db, lead_id: int):
 
 
 def test_concurrent_jobs_for_duplicates_and_fresh_leads(db, agents, standins):
-    """Six jobs at once: two pairs of the same person typed differently and two
-    strangers. Every lead ends processed with one email and one SMS; each pair
-    ends as one person."""
+    """Six jobs at once: two pairs of people sharing a phone typed differently,
+    and two strangers. Every lead ends processed with one email and one SMS;
+    each pair stays two people (never merged automatically) and is recorded as
+    a duplicate candidate for a person to decide on."""
     from concurrent.futures import ThreadPoolExecutor
 
     pairs = []
@@ -263,4 +270,9 @@ def test_concurrent_jobs_for_duplicates_and_fresh_leads(db, agents, standins):
         sent = lead_requests(standins, lead["lead_id"])
         assert len(sent["email"]) == 1 and len(sent["sms"]) == 1
     for a, b in pairs:
-        assert lead_row(db, a["lead_id"]).person_id == lead_row(db, b["lead_id"]).person_id
+        pa, pb = lead_row(db, a["lead_id"]).person_id, lead_row(db, b["lead_id"]).person_id
+        assert pa != pb
+        with db.engine.connect() as conn:
+            assert conn.execute(db.sql(
+                "SELECT status FROM {t:duplicate_candidates} WHERE person_a = :a AND "
+                "person_b = :b"), {"a": min(pa, pb), "b": max(pa, pb)}).scalar() == "open"

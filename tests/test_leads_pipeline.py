@@ -1,5 +1,6 @@
-"""The new-lead pipeline's steps against the real database: dedupe/merge of
-people whose phone was typed differently, round-robin assignment (fair, skips
+"""The new-lead pipeline's steps against the real database: normal forms and
+duplicate candidates (never an automatic merge) of people whose phone was typed
+differently, round-robin assignment (fair, skips
 paused/inactive/deleted agents, race-free), explicit agent kept."""
 from __future__ import annotations
 
@@ -28,56 +29,49 @@ def rows(db, sql: str, **params):
 
 # -- dedupe and merge ---------------------------------------------------------------
 
-def test_people_sharing_a_phone_in_different_formats_are_merged_into_the_oldest(db):
+def test_people_sharing_a_phone_in_different_formats_become_candidates_not_one(db):
+    """Two existing people are never merged automatically: the newer one's phone
+    stays as typed, the pair is recorded for a person to decide on."""
     digits = unique_phone()
     typed_a = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     typed_b = f"({digits[:3]}) {digits[3:6]} {digits[6:]}"
     email_a, email_b = unique_email("older"), unique_email("newer")
-    # B's rows get the smaller ids, A is the older person: A's primaries must win.
     b = insert_lead(db, first="Robin", last="Newer", email=email_b, phone=typed_b,
                     message="second inquiry")
     a = insert_lead(db, first="Robin", last="Older", email=email_a, phone=typed_a,
                     created_at="2026-01-01 10:00:00")
     with db.Session.begin() as s:        # A's own job ran long ago: A is normalized
         dedupe_person(s, a["person_id"], lead_id=a["lead_id"])
-
     with db.Session.begin() as s:
-        survivor, norm, merged = dedupe_person(s, b["person_id"], lead_id=b["lead_id"])
-    assert survivor == a["person_id"]
-    assert merged is not None and merged.merged_ids == [b["person_id"]]
+        person, norm, merged = dedupe_person(s, b["person_id"], lead_id=b["lead_id"])
+    assert person == b["person_id"] and merged is None
     assert norm.duplicates == {a["person_id"]}
 
     e164 = f"+1{digits}"
-    assert one(db, "SELECT merged_into FROM {t:people} WHERE id = :id",
-               id=b["person_id"]).merged_into == a["person_id"]
-    phones = rows(db, "SELECT phone_e164 FROM {t:person_phones} WHERE person_id IN (:a, :b)",
-                  a=a["person_id"], b=b["person_id"])
-    assert [p.phone_e164 for p in phones] == [e164]
-    emails = rows(db, "SELECT email, person_id, is_primary FROM {t:person_emails} "
-                  "WHERE email IN (:x, :y) ORDER BY id", x=email_a, y=email_b)
-    assert sorted((e.email, e.person_id, e.is_primary) for e in emails) == sorted([
-        (email_a, a["person_id"], 1), (email_b, a["person_id"], 0)])
-    assert one(db, "SELECT person_id FROM {t:leads} WHERE id = :id",
-               id=b["lead_id"]).person_id == a["person_id"]
-    assert one(db, "SELECT person_id FROM {t:consents} WHERE lead_id = :id",
-               id=b["lead_id"]).person_id == a["person_id"]
-    lead_b = one(db, "SELECT display_name, primary_email, primary_phone, search_text "
-                 "FROM {t:leads} WHERE id = :id", id=b["lead_id"])
-    assert (lead_b.display_name, lead_b.primary_email, lead_b.primary_phone) == (
-        "Robin Older", email_a, e164)
-    assert email_b in lead_b.search_text and digits in lead_b.search_text
-    [activity] = rows(db, "SELECT kind, person_id, meta FROM {t:activities} WHERE lead_id = :id",
-                      id=b["lead_id"])
-    assert activity.kind == "system" and activity.person_id == a["person_id"]
+    for p in (a, b):
+        assert one(db, "SELECT merged_into FROM {t:people} WHERE id = :id",
+                   id=p["person_id"]).merged_into is None
+        assert one(db, "SELECT person_id FROM {t:leads} WHERE id = :id",
+                   id=p["lead_id"]).person_id == p["person_id"]
+    assert [r.phone_e164 for r in rows(db, "SELECT phone_e164 FROM {t:person_phones} WHERE "
+                                           "person_id = :p", p=a["person_id"])] == [e164]
+    assert [r.phone_e164 for r in rows(db, "SELECT phone_e164 FROM {t:person_phones} WHERE "
+                                           "person_id = :p", p=b["person_id"])] == [typed_b]
+    lo, hi = sorted((a["person_id"], b["person_id"]))
+    cand = one(db, "SELECT status, reasons FROM {t:duplicate_candidates} WHERE person_a = :a "
+                   "AND person_b = :b", a=lo, b=hi)
+    assert cand.status == "open" and "shared_contact" in cand.reasons
+    notes = rows(db, "SELECT body FROM {t:activities} WHERE lead_id = :id", id=b["lead_id"])
+    assert len(notes) == 1 and "Possible duplicates" in notes[0].body
 
     with db.Session.begin() as s:        # idempotent: a second run changes nothing
         again = dedupe_person(s, b["person_id"], lead_id=b["lead_id"])
-    assert again[0] == a["person_id"] and again[2] is None and again[1].changed == 0
+    assert again[0] == b["person_id"] and again[1].changed == 0
     assert len(rows(db, "SELECT id FROM {t:activities} WHERE lead_id = :id",
                     id=b["lead_id"])) == 1
 
 
-def test_concurrent_jobs_for_a_duplicate_pair_merge_once(db):
+def test_concurrent_jobs_for_a_duplicate_pair_record_one_candidate(db):
     digits = unique_phone()
     a = insert_lead(db, first="Sam", last="First", email=unique_email(),
                     phone=f"{digits[:3]}.{digits[3:6]}.{digits[6:]}",
@@ -101,13 +95,13 @@ def test_concurrent_jobs_for_a_duplicate_pair_merge_once(db):
     assert errors == []
     people = rows(db, "SELECT id, merged_into FROM {t:people} WHERE id IN (:a, :b) ORDER BY id",
                   a=a["person_id"], b=b["person_id"])
-    assert [(p.id, p.merged_into) for p in people] == [(a["person_id"], None),
-                                                        (b["person_id"], a["person_id"])]
-    assert [r.phone_e164 for r in rows(db, "SELECT phone_e164 FROM {t:person_phones} "
-                                       "WHERE person_id = :a", a=a["person_id"])] == [f"+1{digits}"]
-    merges = rows(db, "SELECT id FROM {t:activities} WHERE kind = 'system' AND lead_id IN (:x, :y)"
-                  " AND JSON_EXTRACT(meta, '$.step') = 'dedupe'", x=a["lead_id"], y=b["lead_id"])
-    assert len(merges) == 1
+    assert [p.merged_into for p in people] == [None, None]
+    lo, hi = sorted((a["person_id"], b["person_id"]))
+    assert len(rows(db, "SELECT id FROM {t:duplicate_candidates} WHERE person_a = :a AND "
+                        "person_b = :b", a=lo, b=hi)) == 1
+    notes = rows(db, "SELECT id FROM {t:activities} WHERE kind = 'system' AND lead_id IN (:x, :y)"
+                 " AND JSON_EXTRACT(meta, '$.step') = 'dedupe'", x=a["lead_id"], y=b["lead_id"])
+    assert len(notes) == 1
 
 
 def test_unparseable_contact_is_kept_as_typed_and_noted(db, agents):
@@ -253,8 +247,8 @@ def test_a_lasting_conflict_is_raised_without_the_values(db):
 
 
 def test_system_changes_are_audited_without_personal_data(db, agents):
-    """Merges, scores and round-robin assignments made by the job are in the
-    audit log next to people's changes: no user, no IP, ids and fields only."""
+    """Duplicate candidates, scores and round-robin assignments made by the job
+    are in the audit log next to people's changes: no user, no IP, ids only."""
     phone = unique_phone()
     first = insert_lead(db, first="Audrey", last="Audit", email=unique_email("aud1"), phone=phone)
     with db.Session.begin() as s:
@@ -270,7 +264,7 @@ def test_system_changes_are_audited_without_personal_data(db, agents):
     seen = {(e.action, e.object_type, e.object_id) for e in entries}
     assert ("score", "lead", first["lead_id"]) in seen
     assert ("assign", "lead", first["lead_id"]) in seen
-    assert ("merge", "person", first["person_id"]) in seen
+    assert ("duplicate_candidate", "person", first["person_id"]) in seen
     assert ("assign", "lead", second["lead_id"]) in seen
     for e in entries:
         assert e.user_id is None and e.ip_address == ""

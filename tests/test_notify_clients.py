@@ -210,20 +210,6 @@ def test_send_once_failure_is_recorded_raised_and_retried_by_a_rerun(db, twilio)
     assert message_row(db, msg.idempotency_key).attempts == 5
 
 
-def test_send_once_does_not_resend_after_an_interrupted_send(db, twilio):
-    """A row left 'sending' by a crashed run: at-most-once, marked unknown, not resent."""
-    msg = outgoing("sms", "+15035550177")
-    with db.Session.begin() as s:
-        s.execute(db.sql(
-            "INSERT INTO {t:messages} (idempotency_key, channel, to_address, body, status, "
-            "provider, updated_at) VALUES (:k, 'sms', :to, 'b', 'sending', 'twilio', "
-            "NOW(3) - INTERVAL 1 HOUR)"), {"k": msg.idempotency_key, "to": msg.to_address})
-    outcome = send_once(db.Session, msg, tw_client(twilio))
-    assert outcome.status == "unknown"
-    assert requests_for(twilio, msg) == []
-    assert "not resent" in message_row(db, msg.idempotency_key).error
-
-
 def test_send_once_skips_a_send_in_flight_elsewhere(db, twilio):
     msg = outgoing("sms", "+15035550177")
     with db.Session.begin() as s:

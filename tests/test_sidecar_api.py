@@ -62,6 +62,12 @@ def outbox_row(db: Database, row_id: int) -> dict:
             {"id": row_id}).mappings().one())
 
 
+def completed(db: Database, row_id: int) -> bool:
+    with db.engine.connect() as conn:
+        return conn.execute(db.sql("SELECT completed_at FROM {t:outbox} WHERE id = :id"),
+                            {"id": row_id}).scalar() is not None
+
+
 def wait_until(check, what: str, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -234,10 +240,11 @@ def test_kick_dispatches_the_row_and_a_worker_runs_the_job_once(sidecar, workers
     assert r.status_code == 200, r.text
     assert r.json()["dispatched"] >= 1
     state = outbox_row(db, row)
-    assert state["dispatched_at"] is not None and state["job_id"] == f"outbox-{row}"
+    assert state["dispatched_at"] is not None and state["job_id"] == f"outbox-{row}-1"
     wait_until(lambda: ping_count(redis0, token) == 1, "the worker to run the ping job")
-    job = Job.fetch(f"outbox-{row}", connection=redis0)
+    job = Job.fetch(f"outbox-{row}-1", connection=redis0)
     wait_until(lambda: job.get_status() == "finished", "the job to finish")
+    wait_until(lambda: completed(db, row), "the database to record the work done")
     # A second kick finds nothing to do for this row; the job ran once.
     assert kick(sidecar, json.dumps({"outbox_id": row}).encode()).status_code == 200
     assert ping_count(redis0, token) == 1

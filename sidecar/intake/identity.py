@@ -78,12 +78,16 @@ def owner(session: Session, kind: str, value: str | None) -> int | None:
     return person_id
 
 
-def add_candidate(session: Session, a: int, b: int, reason: str, review: bool = False) -> None:
-    """Record that two live people may be one (a person decides; nothing merges)."""
+def add_candidate(session: Session, a: int, b: int, reason: str, review: bool = False) -> bool:
+    """Record that two live people may be one (a person decides; nothing merges).
+    True when the pair is new (audited: ids and the reason only)."""
     if a == b:
-        return
+        return False
     lo, hi = sorted((a, b))
     db = get_db()
+    known = session.execute(db.sql(
+        "SELECT 1 FROM {t:duplicate_candidates} WHERE person_a = :a AND person_b = :b "
+        "FOR UPDATE"), {"a": lo, "b": hi}).first() is not None
     session.execute(db.sql(
         "INSERT INTO {t:duplicate_candidates} (person_a, person_b, reasons, review) "
         "VALUES (:a, :b, JSON_ARRAY(:r), :rev) ON DUPLICATE KEY UPDATE "
@@ -92,6 +96,12 @@ def add_candidate(session: Session, a: int, b: int, reason: str, review: bool = 
         "review = GREATEST(review, VALUES(review)), "
         "status = IF(status = 'dismissed', status, 'open')"),
         {"a": lo, "b": hi, "r": reason, "rev": int(review)})
+    if not known:
+        from ..audit import audit
+
+        audit(session, "duplicate_candidate", "person", lo, {"people": [lo, hi], "reason": reason})
+        return True
+    return False
 
 
 def propose(session: Session, person_id: int, lead_id: int | None, submission_id: int | None,

@@ -189,13 +189,12 @@ def dedupe_person(session: Session, person_id: int, *, region: str = "US",
     person_id = root_person(session, person_id)
     norm = normalize_person_contacts(session, person_id, region)
     others = (norm.duplicates | find_duplicates(session, person_id)) - {person_id}
-    for other in sorted(others):
-        add_candidate(session, person_id, other, "shared_contact")
-    if others:
+    new = [o for o in sorted(others) if add_candidate(session, person_id, o, "shared_contact")]
+    if new:
         add_activity(session, "system",
-                     f"{len(others)} other contact record(s) share an email or phone with this "
+                     f"{len(new)} other contact record(s) share an email or phone with this "
                      "person; see Possible duplicates.", lead_id=lead_id, person_id=person_id,
-                     meta={"step": "dedupe", "candidates": sorted(others)})
+                     meta={"step": "dedupe", "candidates": new})
     if norm.changed:
         ensure_primary_contacts(session, person_id)
         refresh_lead_contact_fields(session, person_id)
