@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import text
 from test_properties_seed import insert_properties, make_rows
 
-PREFIX = "TPS"
+PREFIX = "TPUB"
 ARTIFACTS = Path(os.environ.get("SENW_TEST_ARTIFACTS",
                                 Path(__file__).resolve().parent.parent / "test-artifacts"))
 PHONE = {"width": 390, "height": 844}
