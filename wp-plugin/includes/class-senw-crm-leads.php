@@ -45,9 +45,14 @@ class SENW_CRM_Leads {
 
 	/** The consent text shown next to the checkbox (stored verbatim with each consent). */
 	public static function consent_text() {
-		$default = __( 'I agree that SENW Realty and its agents may contact me about my inquiry by email, phone call and text message, including automated messages. Consent is not a condition of purchase. Message and data rates may apply; reply STOP to opt out.', 'senw-crm' );
-		$text    = get_option( 'senw_crm_consent_text', '' );
-		return '' === $text ? $default : (string) $text;
+		$text = get_option( 'senw_crm_consent_text', '' );
+		return '' === $text ? self::consent_text_default() : (string) $text;
+	}
+
+	/** The consent text used while the CRM Settings field is empty. */
+	public static function consent_text_default() {
+		/* translators: %s: the brokerage's name */
+		return sprintf( __( 'I agree that %s and its agents may contact me about my inquiry by email, phone call and text message, including automated messages. Consent is not a condition of purchase. Message and data rates may apply; reply STOP to opt out.', 'senw-crm' ), SENW_CRM_Settings::brokerage_name() );
 	}
 
 	/*

@@ -17,9 +17,6 @@ class SENW_CRM_Listing_Search {
 
 	const PER_PAGE = 12;
 
-	/** Statuses offered in the public form (the filter accepts every RESO value). */
-	const PUBLIC_STATUSES = array( 'Active', 'Coming Soon', 'Active Under Contract', 'Pending', 'Closed' );
-
 	/** @var array<string, array|null> Public listings looked up in this request, by key. */
 	private static $found = array();
 
@@ -200,7 +197,7 @@ class SENW_CRM_Listing_Search {
 				'errors'  => $errors,
 				'filters' => SENW_CRM_Properties::filters(),
 				'options' => array(
-					'status'        => isset( $filters['status'] ) && ! in_array( $filters['status'], self::PUBLIC_STATUSES, true ) ? array_merge( self::PUBLIC_STATUSES, array( $filters['status'] ) ) : self::PUBLIC_STATUSES,
+					'status'        => isset( $filters['status'] ) && ! in_array( $filters['status'], SENW_CRM_Settings::public_statuses(), true ) ? array_merge( SENW_CRM_Settings::public_statuses(), array( $filters['status'] ) ) : SENW_CRM_Settings::public_statuses(),
 					'property_type' => SENW_CRM_Properties::TYPES,
 				),
 				'sorts'   => $sorts,

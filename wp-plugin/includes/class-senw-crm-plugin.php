@@ -28,6 +28,8 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Mls_Field_Problems',
 		'SENW_CRM_Listing_Search',
 		'SENW_CRM_Settings',
+		'SENW_CRM_Admin_Teams',
+		'SENW_CRM_Admin_Audit',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

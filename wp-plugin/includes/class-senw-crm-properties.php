@@ -39,9 +39,16 @@ class SENW_CRM_Properties {
 	/**
 	 * What the public site may show: the MLS allows it online and it is on the
 	 * market or sold (off-market statuses such as Expired or Withdrawn are for
-	 * agents only). Takes SENW_CRM_Listing_Search::PUBLIC_STATUSES as arguments.
+	 * agents only; CRM Settings choose the statuses). Returns the SQL and its
+	 * arguments.
+	 *
+	 * @return array{0: string, 1: string[]}
 	 */
-	const PUBLIC_SQL = '(InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0) AND StandardStatus IN (%s, %s, %s, %s, %s)';
+	public static function public_sql() {
+		$statuses = SENW_CRM_Settings::public_statuses();
+		$marks    = implode( ', ', array_fill( 0, count( $statuses ), '%s' ) );
+		return array( "(InternetEntireListingDisplayYN IS NULL OR InternetEntireListingDisplayYN <> 0) AND StandardStatus IN ({$marks})", $statuses );
+	}
 
 	/** Columns of a list row (agents). */
 	const LIST_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'LivingArea', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'DaysOnMarket', 'ModificationTimestamp', 'ListAgentFullName', 'ListOfficeName', 'first_photo_url', 'searchable', 'InternetAddressDisplayYN' );
@@ -213,8 +220,9 @@ class SENW_CRM_Properties {
 			$where[] = 'searchable = 1';
 		}
 		if ( $public ) {
-			$where[] = self::PUBLIC_SQL;
-			$args    = array_merge( $args, SENW_CRM_Listing_Search::PUBLIC_STATUSES );
+			list( $public_sql, $public_args ) = self::public_sql();
+			$where[] = $public_sql;
+			$args    = array_merge( $args, $public_args );
 		}
 		$ops = array(
 			'status'        => array( 'StandardStatus', '=', '%s' ),
@@ -319,8 +327,9 @@ class SENW_CRM_Properties {
 		}
 		$args = array( (string) $listing_key );
 		if ( $public ) {
-			$extra .= ' AND ' . self::PUBLIC_SQL;
-			$args   = array_merge( $args, SENW_CRM_Listing_Search::PUBLIC_STATUSES );
+			list( $public_sql, $public_args ) = self::public_sql();
+			$extra .= ' AND ' . $public_sql;
+			$args   = array_merge( $args, $public_args );
 		}
 		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table, columns and $extra are constants.
 		$row = $wpdb->get_row( $wpdb->prepare( "SELECT {$columns} FROM {$table} WHERE ListingKey = %s{$extra}", $args ), ARRAY_A );

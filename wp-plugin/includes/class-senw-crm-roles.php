@@ -29,10 +29,10 @@ class SENW_CRM_Roles {
 			'senw_view_all_leads'   => $senior,
 			'senw_edit_all_leads'   => $senior,
 			'senw_assign_leads'     => $leads,
-			'senw_delete_leads'     => array( self::ADMIN ),
 			'senw_view_properties'  => $all,
 			'senw_run_mls_sync'     => $senior,
-			'senw_view_audit_log'   => $senior,
+			'senw_view_audit_log'   => $senior,   // CRM > Audit Log
+			'senw_manage_teams'     => $senior,   // CRM > Teams
 			'senw_manage_crm'       => array( self::ADMIN ),
 		);
 	}
