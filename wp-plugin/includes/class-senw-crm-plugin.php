@@ -25,6 +25,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_REST_Mls_Controller',
 		'SENW_CRM_Admin_Properties',
 		'SENW_CRM_Admin_Sync',
+		'SENW_CRM_Mls_Field_Problems',
 		'SENW_CRM_Listing_Search',
 		'SENW_CRM_Listing_Seo',
 		'SENW_CRM_Settings',
