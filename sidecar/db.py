@@ -18,7 +18,7 @@ from .config import Config, load_config
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # The schema version this code was written for; the last migration in sql/.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 10
 
 _MIGRATIONS_TABLE = "senw_schema_migrations"
 
@@ -74,6 +74,16 @@ class Database:
                 text(f"SELECT MAX(version) FROM {self.prefix}{_MIGRATIONS_TABLE}")
             ).scalar()
 
+    def missing_migrations(self) -> list[int]:
+        """Versions in sql/ not applied to the database (migrations are numbered
+        in ranges per area of work, so the highest alone does not prove the rest)."""
+        from .migrate import migrations
+
+        with self.engine.connect() as conn:
+            done = {int(r[0]) for r in conn.execute(
+                text(f"SELECT version FROM {self.prefix}{_MIGRATIONS_TABLE}"))}
+        return sorted(v for v, _ in migrations() if v not in done)
+
     def wait_and_check_schema(self, timeout: float = 120.0) -> None:
         """check_schema(), waiting for the database to accept connections first
         (a process restarted while MariaDB restarts waits instead of dying)."""
@@ -102,6 +112,11 @@ class Database:
         if found < SCHEMA_VERSION:
             raise SchemaMismatch(
                 f"the database schema is at version {found}, this code needs {SCHEMA_VERSION}; "
+                "run `senw-crm migrate`")
+        missing = self.missing_migrations()
+        if missing:
+            raise SchemaMismatch(
+                f"the database lacks migration(s) {', '.join(map(str, missing))}; "
                 "run `senw-crm migrate`")
         if found > SCHEMA_VERSION:
             raise SchemaMismatch(

@@ -9,44 +9,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import mls_helpers
 import pytest
 
 from sidecar.config import ConfigError
 from sidecar.db import Database
 from sidecar.mls.client import RESOClient, TokenBucket
-from sidecar.mls.feeds import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, build_settings, load_feeds
-from sidecar.mls.localfeed import LocalFeed
+from sidecar.mls.feeds import load_feeds
 from sidecar.mls.mapping import STANDARD_STATUS, member_name, unmapped_fields
 from sidecar.mls.replicate import run_sync
 
-_seeds = iter(range(20, 99))
-
-
-@pytest.fixture
-def make_feed() -> Iterator[Any]:
-    """make_feed(count, **options) -> (LocalFeed, FeedSettings) with its own seed
-    (so its ListingKeys are its own) and its own feed id."""
-    feeds: list[LocalFeed] = []
-
-    def make(count: int = 120, settings: dict[str, Any] | None = None,
-             **options: Any) -> tuple[LocalFeed, Any]:
-        seed = next(_seeds)
-        feed = LocalFeed(count=count, seed=seed, **options).start()
-        feeds.append(feed)
-        raw = {"base_url": feed.url + "/odata", "token_url": feed.url + "/oauth/token",
-               "client_id": LOCAL_CLIENT_ID, "client_secret": LOCAL_CLIENT_SECRET,
-               "page_size": 40, "requests_per_second": 1000, "requests_per_hour": 1_000_000,
-               "backoff_seconds": 0.01, "overlap_seconds": 60, **(settings or {})}
-        return feed, build_settings(f"t{seed}", raw, "test")
-
-    yield make
-    for feed in feeds:
-        feed.stop()
+make_feed = mls_helpers.make_feed  # the fixture
 
 
 def rows(db: Database, feed_id: str, columns: str = "*") -> dict[str, dict[str, Any]]:
@@ -221,32 +198,55 @@ def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_f
     assert result.status == "succeeded"
     # Retry-After honoured, then exponential backoff on the 5xx answers
     assert waits == [7.0, 0.02, 0.04]
-    stored = rows(db, settings.feed_id, "ListingKey")
-    assert set(stored) == set(feed.data.live_keys()) - {"BADPRICE01", "BADSTATUS1",
-                                                         "BADTIME001"}
-    assert result.quarantined == 4
+    stored = rows(db, settings.feed_id)
+    # a value that cannot be stored nulls that field only; the listing is stored
+    assert set(stored) == set(feed.data.live_keys()) - {"BADTIME001"}
+    assert stored["BADPRICE01"]["ListPrice"] is None
+    assert stored["BADSTATUS1"]["StandardStatus"] is None
+    assert stored["BADSTATUS1"]["YearBuilt"] is None
+    # quarantine is for records that cannot be stored at all
+    assert result.quarantined == 2
     with db.engine.connect() as conn:
         q = {r["record_key"]: r for r in conn.execute(db.sql(
             "SELECT record_key, reason, payload, resource FROM {t:mls_quarantine}"
             " WHERE feed_id = :f"), {"f": settings.feed_id}).mappings()}
+        problems = {(r["record_key"], r["field"]): r for r in conn.execute(db.sql(
+            "SELECT record_key, field, problem, value FROM {t:mls_field_problems}"
+            " WHERE feed_id = :f"), {"f": settings.feed_id}).mappings()}
+    assert set(q) == {None, "BADTIME001"}
     assert "ListingKey: missing" in q[None]["reason"]
-    assert "ListPrice: expected a number" in q["BADPRICE01"]["reason"]
-    assert "StandardStatus: unknown StandardStatus value 'Sold Out'" in q["BADSTATUS1"]["reason"]
-    assert "YearBuilt" in q["BADSTATUS1"]["reason"]
     assert "ModificationTimestamp" in q["BADTIME001"]["reason"]
-    assert json.loads(q["BADPRICE01"]["payload"])["ListPrice"] == "call for price"
+    assert set(problems) == {("BADPRICE01", "ListPrice"), ("BADSTATUS1", "StandardStatus"),
+                             ("BADSTATUS1", "YearBuilt")}
+    assert "expected a number" in problems[("BADPRICE01", "ListPrice")]["problem"]
+    assert json.loads(problems[("BADPRICE01", "ListPrice")]["value"]) == "call for price"
+    assert "unknown StandardStatus value 'Sold Out'" in \
+        problems[("BADSTATUS1", "StandardStatus")]["problem"]
+    assert json.loads(q["BADTIME001"]["payload"])["ModificationTimestamp"] == "yesterday"
     assert feed.expire_next_links == 0 and not feed.faults
-    # the provider fixes the record: stored on the next run, its quarantine entry resolved
+    # seen again (a full reload), the bad records are not quarantined again
+    again = run_sync(db, settings, "full")
+    assert again.quarantined == 0
+    assert scalar(db, "SELECT COUNT(*) FROM {t:mls_quarantine} WHERE feed_id = :f",
+                  f=settings.feed_id) == 2
+    # the provider fixes the records: stored on the next run, problems and quarantine resolved
     feed.data.inject({"ListingKey": "BADPRICE01", "ListPrice": 425000,
                       "StandardStatus": "Active",
                       "ModificationTimestamp": "2026-02-01T00:00:00.000Z"})
+    feed.data.inject({"ListingKey": "BADTIME001", "StandardStatus": "Active",
+                      "ModificationTimestamp": "2026-02-01T00:00:01.000Z"})
     fixed = run_sync(db, settings, "incremental")
-    assert fixed.added == 1
+    assert (fixed.added, fixed.updated) == (1, 1)
+    assert rows(db, settings.feed_id)["BADPRICE01"]["ListPrice"] == Decimal("425000.00")
     with db.engine.connect() as conn:
         open_keys = {r[0] for r in conn.execute(db.sql(
             "SELECT record_key FROM {t:mls_quarantine} WHERE feed_id = :f"
             " AND resolved_at IS NULL"), {"f": settings.feed_id})}
-    assert open_keys == {None, "BADSTATUS1", "BADTIME001"}
+        left = {(r[0], r[1]) for r in conn.execute(db.sql(
+            "SELECT record_key, field FROM {t:mls_field_problems} WHERE feed_id = :f"),
+            {"f": settings.feed_id})}
+    assert open_keys == {None}
+    assert left == {("BADSTATUS1", "StandardStatus"), ("BADSTATUS1", "YearBuilt")}
 
 
 def test_oauth_token_is_fetched_once_and_renewed(db, make_feed):
@@ -356,7 +356,8 @@ def test_prefer_header_and_skip_paging_without_next_links(db, make_feed):
 def test_metadata_reports_the_fields_we_do_not_map(make_feed):
     _feed, settings = make_feed(10)
     report = unmapped_fields(RESOClient(settings).metadata())
-    assert report == {"Property": ["LivingAreaUnits", "SENW_WaterfrontYN"]}
+    assert report == {"Property": ["LivingAreaUnits", "SENW_WaterfrontYN"],
+                      "Media": ["ImageHeight", "ImageWidth"]}
 
 
 def test_request_rates_are_kept_by_token_buckets():

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from . import dd
+from .dd import DDField
 from .mapping import member_name
 from .odata import FilterError, Node, evaluate, key_set, lower_bound, parse_filter
 
@@ -229,11 +231,23 @@ class FeedData:
             rec.update(over)
         return rec
 
+    def by_listing_key(self, key: str) -> dict[str, Any] | None:
+        """The listing served under this ListingKey, or None."""
+        for rec in self.injected.values():
+            if rec.get("ListingKey") == key:
+                return rec
+        if self.current_ts(key) is None:
+            return None
+        return self.listing(key)
+
     def media_of(self, rec: dict[str, Any]) -> list[dict[str, Any]]:
+        if "_media" in rec:
+            return [dict(m) for m in rec["_media"]]
         key = rec.get("ListingKey")
         count = rec.get("PhotosCount")
         if not isinstance(key, str) or not isinstance(count, int):
             return []
+        count = min(count, 50)
         version = self.overrides.get(key, {}).get("PhotosChangeTimestamp")
         suffix = f"?v={version[:19].replace(':', '')}" if version else ""
         return [{"MediaKey": f"{key}-{n}", "ResourceName": "Property",
@@ -243,7 +257,8 @@ class FeedData:
                  "ShortDescription": ["Front", "Kitchen", "Living room", "Primary bedroom",
                                       "Back yard", "Street view"][(n - 1) % 6],
                  "MediaModificationTimestamp": rec.get("PhotosChangeTimestamp"),
-                 "ModificationTimestamp": rec.get("PhotosChangeTimestamp")}
+                 "ModificationTimestamp": rec.get("PhotosChangeTimestamp"),
+                 "ImageWidth": 640, "ImageHeight": 427}
                 for n in range(1, count + 1)]
 
     def members(self) -> list[dict[str, Any]]:
@@ -339,9 +354,10 @@ class FeedData:
                     bisect.insort(self.entries, (ts, key))
             self._keys_sorted = None
 
-    def inject(self, record: dict[str, Any]) -> str:
-        """Serve a raw record as it is (malformed ones included); a record with
-        the ListingKey of an earlier injected one replaces it (a correction)."""
+    def inject(self, record: dict[str, Any], media: list[dict[str, Any]] | None = None) -> str:
+        """Serve a raw record as it is (malformed ones included), with these
+        media if given; a record with the ListingKey of an earlier injected
+        one replaces it (a correction)."""
         with self.lock:
             key = record.get("ListingKey")
             ikey = next((k for k, r in self.injected.items()
@@ -352,6 +368,8 @@ class FeedData:
             ts = record.get("ModificationTimestamp")
             stored = dict(record)
             stored["_ts"] = ts if isinstance(ts, str) and ts[:4].isdigit() else self._tick()
+            if media is not None:
+                stored["_media"] = media
             self.injected[ikey] = stored
             bisect.insort(self.entries, (stored["_ts"], ikey))
             self._keys_sorted = None
@@ -381,6 +399,44 @@ class FeedData:
             key = self.injected[k].get("ListingKey")
             return key if isinstance(key, str) else None
         return k
+
+
+def extreme_value(name: str, f: DDField, key: str) -> Any:
+    """The largest value the Data Dictionary allows for a field."""
+    if f.type == "enum StandardStatus":
+        return "Active Under Contract"
+    if f.type == "String" or f.type.startswith("enum "):
+        head = key if name in ("ListingKey", "ResourceRecordKey") else name
+        return (head + "-" + "x" * (f.max_length or 1))[:f.max_length]
+    if f.type == "Decimal":
+        assert f.precision is not None and f.scale is not None
+        digits = "9" * (f.precision - f.scale) + "." + "9" * f.scale
+        return float(digits)
+    if f.type == "Int64":
+        return 2**63 - 1
+    if f.type == "Boolean":
+        return True
+    if f.type == "Date":
+        return "9999-12-31"
+    return "9999-12-31T23:59:59.999Z"
+
+
+def extreme_listing(key: str, stamp: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A listing and two photos with every Data Dictionary field at its
+    largest value (ModificationTimestamp excepted: a real one, so the
+    listing replicates like any other)."""
+    rec = {name: extreme_value(name, f, key) for name, f in dd.PROPERTY.items()}
+    rec["ListingKey"] = key
+    rec["ModificationTimestamp"] = stamp
+    rec["InternetEntireListingDisplayYN"] = True
+    media = []
+    for n in (1, 2):
+        m = {name: extreme_value(name, f, key) for name, f in dd.MEDIA.items()}
+        m.update({"MediaKey": f"{key}-X{n}", "ResourceName": "Property",
+                  "ResourceRecordKey": key, "MediaCategory": "Photo",
+                  "Order": 2**63 - 3 + n, "ImageWidth": 2**63 - 1})
+        media.append(m)
+    return rec, media
 
 
 def public_record(rec: dict[str, Any]) -> dict[str, Any]:

@@ -19,16 +19,17 @@ import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
-from . import mapping
+from . import dd, mapping
 from .feeddata import (
     FeedData,
     QueryError,
     decode_token,
     encode_token,
+    extreme_listing,
     listing_candidates,
     media_keys,
     parse_node,
@@ -42,6 +43,8 @@ from .feeds import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 KEY_FIELDS = {"Property": "ListingKey", "Media": "MediaKey", "Member": "MemberKey",
               "Office": "OfficeKey", "OpenHouse": "OpenHouseKey"}
 EXTRA_PROPERTY_FIELDS = {"LivingAreaUnits": "Edm.String", "SENW_WaterfrontYN": "Edm.Boolean"}
+# Media fields the CRM does not map (kept in the media row's extra)
+EXTRA_MEDIA_FIELDS = ("ImageWidth", "ImageHeight")
 
 
 class LocalFeed:
@@ -63,6 +66,8 @@ class LocalFeed:
         self.next_links = next_links
         # a slow server: seconds spent on each Property page
         self.page_delay = page_delay
+        # the EntityEvent resource (RESO's change log) is offered
+        self.entity_events = False
         self.tokens: dict[str, float] = {}
         self.faults: deque[dict[str, Any]] = deque()
         self.expire_next_links = 0
@@ -95,6 +100,22 @@ class LocalFeed:
         "retry_after": 1} or {"status": 503}."""
         with self.lock:
             self.faults.extend(faults)
+
+    # what /admin/behaviour switches, with the type each takes
+    BEHAVIOURS: ClassVar[dict[str, type]] = {"entity_events": bool, "page_delay": float}
+
+    def behaviour(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.BEHAVIOURS}
+
+    def set_behaviour(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            kind = self.BEHAVIOURS[name]
+            if kind is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, kind):
+                raise TypeError(f"{name} takes a {kind.__name__}")
+        for name, value in values.items():
+            setattr(self, name, self.BEHAVIOURS[name](value))
 
     def revoke_tokens(self) -> None:
         with self.lock:
@@ -141,8 +162,8 @@ class LocalFeed:
         records = [{f: lazy.get(f) for f in select} if light and select else
                    public_record(lazy.full()) for _, lazy in page]
         if "Media" in params.get("$expand", "") and not light:
-            for rec in records:
-                rec["Media"] = self.data.media_of(rec)
+            for rec, (_, lazy) in zip(records, page, strict=True):
+                rec["Media"] = self.data.media_of(lazy.full())
         body: dict[str, Any] = {"value": records}
         if params.get("$count") == "true":
             body["@odata.count"] = sum(
@@ -173,28 +194,42 @@ class LocalFeed:
         return body
 
     def _media_for_key(self, key: str) -> list[dict[str, Any]]:
-        if self.data.current_ts(key) is None:
-            return []
-        return self.data.media_of(self.data.listing(key))
+        rec = self.data.by_listing_key(key)
+        return [] if rec is None else self.data.media_of(rec)
 
     def metadata(self) -> str:
-        def prop(name: str, conv: Any) -> str:
-            if isinstance(conv, mapping.Lookup):
-                edm = f"senw.enums.{conv.name}"
+        """$metadata as a certified server writes it: each field with its Data
+        Dictionary type and facets (MaxLength, Precision, Scale)."""
+        def prop(name: str, f: dd.DDField | None) -> str:
+            if f is None:
+                return f'<Property Name="{escape(name)}" Type="Edm.String"/>'
+            if f.type in ("enum StandardStatus", "enum PropertyType"):
+                edm = f"senw.enums.{f.type[5:]}"
             else:
-                edm = {mapping.to_decimal: "Edm.Decimal", mapping.to_int: "Edm.Int64",
-                       mapping.to_timestamp: "Edm.DateTimeOffset", mapping.to_date: "Edm.Date",
-                       mapping.to_bool: "Edm.Boolean"}.get(conv, "Edm.String")
-            return f'<Property Name="{escape(name)}" Type="{edm}"/>'
+                edm = f.edm
+            facets = ""
+            if f.max_length is not None and edm == "Edm.String":
+                facets += f' MaxLength="{f.max_length}"'
+            if f.precision is not None:
+                facets += f' Precision="{f.precision}" Scale="{f.scale}"'
+            return f'<Property Name="{escape(name)}" Type="{edm}"{facets}/>'
 
         types = []
-        for res, rmap in mapping.RESOURCES.items():
-            props = [prop(n, c) for n, c in rmap.fields.items()]
+        resources = dict(dd.RESOURCES)
+        if self.entity_events:
+            resources["EntityEvent"] = dd.ENTITY_EVENT
+        for res, fields in resources.items():
+            rmap = mapping.RESOURCES.get(res)
+            names = list(rmap.fields) if rmap else list(fields)
+            props = [prop(n, fields.get(n)) for n in names]
             if res == "Property":
                 props += [f'<Property Name="{n}" Type="{t}"/>'
                           for n, t in EXTRA_PROPERTY_FIELDS.items()]
                 props.append('<NavigationProperty Name="Media" Type="Collection(senw.Media)"/>')
-            types.append(f'<EntityType Name="{res}"><Key><PropertyRef Name="{rmap.key}"/></Key>'
+            if res == "Media":
+                props += [f'<Property Name="{n}" Type="Edm.Int64"/>' for n in EXTRA_MEDIA_FIELDS]
+            key = KEY_FIELDS.get(res, "EntityEventSequence")
+            types.append(f'<EntityType Name="{res}"><Key><PropertyRef Name="{key}"/></Key>'
                          + "".join(props) + "</EntityType>")
         enums = []
         for lookup in (mapping.PROPERTY.fields["StandardStatus"],
@@ -205,7 +240,7 @@ class LocalFeed:
                               f'String="{escape(v)}"/></Member>'
                               for i, v in enumerate(lookup.values))
             enums.append(f'<EnumType Name="{lookup.name}">{members}</EnumType>')
-        sets = "".join(f'<EntitySet Name="{r}" EntityType="senw.{r}"/>' for r in KEY_FIELDS)
+        sets = "".join(f'<EntitySet Name="{r}" EntityType="senw.{r}"/>' for r in resources)
         return ('<?xml version="1.0" encoding="utf-8"?>'
                 '<edmx:Edmx xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx" Version="4.0">'
                 '<edmx:DataServices>'
@@ -343,7 +378,19 @@ class _Handler(BaseHTTPRequestHandler):
                 data.change(body["keys"], {"InternetEntireListingDisplayYN": False})
             return self._send(200, {"ok": True})
         if path == "/admin/inject":
-            return self._send(200, {"id": data.inject(body["record"])})
+            return self._send(200, {"id": data.inject(body["record"], body.get("media"))})
+        if path == "/admin/inject-extreme":
+            key = str(body.get("key") or "XTREME0001")
+            with data.lock:
+                rec, media = extreme_listing(key, data._tick())
+            data.inject(rec, media)
+            return self._send(200, {"ListingKey": key})
+        if path == "/admin/behaviour":
+            try:
+                feed.set_behaviour(body)
+            except (KeyError, TypeError, ValueError) as exc:
+                return self._error(400, "BadRequest", str(exc))
+            return self._send(200, feed.behaviour())
         if path == "/admin/faults":
             feed.add_faults(*body.get("faults", []))
             with feed.lock:

@@ -1,8 +1,11 @@
 """RESO Data Dictionary records -> rows of our tables.
 
-Each resource has a field map (RESO name -> converter). A value that cannot be
-converted makes the record bad (BadRecord, quarantined by the sync); fields the
-map does not know are kept in the row's `extra` JSON, never dropped. Lookup
+Each resource has a field map (RESO name -> converter) whose limits are the
+columns' (sql/010_mls_dd_widths.sql: every column holds its Data Dictionary
+type's full range, see dd.py). A value that still cannot be converted nulls
+that field only and is reported as a FieldProblem; a record without its key is
+bad (BadRecord, quarantined by the sync). Fields the map does not know are
+kept in the row's `extra` JSON, never dropped. Lookup
 values are accepted as display names ('Active Under Contract') or enumeration
 member names ('ActiveUnderContract') and stored as display names.
 """
@@ -18,7 +21,17 @@ from typing import Any
 
 
 class BadRecord(ValueError):
-    """A record the sync cannot store as it is; the message is the reason."""
+    """A record the sync cannot store at all; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A field whose value could not be stored: stored as NULL, reported."""
+
+    field: str
+    problem: str
+    # the value as the feed sent it (JSON), shortened
+    value: str
 
 
 STANDARD_STATUS = ("Active", "Active Under Contract", "Canceled", "Closed", "Coming Soon",
@@ -83,26 +96,21 @@ def to_str(limit: int) -> Callable[[Any], str | None]:
     return conv
 
 
-def to_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        raise TypeError(f"expected text, got {type(value).__name__}")
-    return str(value)
-
-
 def to_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise TypeError(f"expected a whole number, got {value!r}")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
-        return int(value)
-    raise ValueError(f"expected a whole number, got {value!r}")
+        number = value
+    elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"-?\d{1,19}", value.strip())):
+        number = int(value)
+    else:
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if not -2**63 <= number < 2**63:
+        raise ValueError(f"out of range: {value!r}")
+    return number
 
 
 def to_dec(int_digits: int) -> Callable[[Any], Decimal | None]:
@@ -116,21 +124,6 @@ def to_dec(int_digits: int) -> Callable[[Any], Decimal | None]:
         return number
     _FAST[conv] = ("d", limit, 0)
     return conv
-
-
-def to_small(value: Any) -> int | None:
-    """A whole number that fits a SMALLINT column."""
-    number = to_int(value)
-    if number is not None and not -32768 <= number <= 32767:
-        raise ValueError(f"out of range: {value!r}")
-    return number
-
-
-def to_int32(value: Any) -> int | None:
-    number = to_int(value)
-    if number is not None and not -2**31 <= number < 2**31:
-        raise ValueError(f"out of range: {value!r}")
-    return number
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -188,8 +181,7 @@ def to_timestamp(value: Any) -> datetime | None:
     raise ValueError(f"expected a timestamp (ISO 8601), got {value!r}")
 
 
-_FAST.update({to_text: ("s", 1 << 30, 0), to_small: ("i", -32768, 32767),
-              to_int32: ("i", -2**31, 2**31 - 1), to_int: ("i", -2**63, 2**63 - 1),
+_FAST.update({to_int: ("i", -2**63, 2**63 - 1),
               to_timestamp: ("t", 0, 0), to_bool: ("b", 0, 0), to_date: ("D", 0, 0)})
 
 
@@ -226,13 +218,16 @@ class ResourceMap:
                 plan.append((name, kind, a, b, conv))
         object.__setattr__(self, "_plan", plan)
 
-    def to_row(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Row for the table; raises BadRecord naming the field and the problem."""
+    def to_row(self, record: dict[str, Any],
+               problems: list[FieldProblem] | None = None) -> dict[str, Any]:
+        """Row for the table. A field that cannot be converted is NULL and
+        added to `problems`; without that list it raises BadRecord naming the
+        field. A record without its key always raises BadRecord."""
         key = record.get(self.key)
         if not isinstance(key, str) or not key.strip():
             raise BadRecord(f"{self.key}: missing")
         row: dict[str, Any] = {}
-        problems = []
+        found: list[FieldProblem] = []
         get = record.get
         for name, kind, a, b, conv in self._plan:  # type: ignore[attr-defined]
             v = get(name)
@@ -265,16 +260,20 @@ class ResourceMap:
                     row[name] = int(v)
                     continue
             elif kind == "l":
-                found = a.get(v)
-                if found is not None:
-                    row[name] = found
+                found_value = a.get(v)
+                if found_value is not None:
+                    row[name] = found_value
                     continue
             try:
                 row[name] = conv(v)
             except (ValueError, TypeError) as exc:
-                problems.append(f"{name}: {exc}")
-        if problems:
-            raise BadRecord("; ".join(problems))
+                row[name] = None
+                found.append(FieldProblem(name, str(exc)[:500],
+                                          json.dumps(v, default=str)[:1000]))
+        if found:
+            if problems is None:
+                raise BadRecord("; ".join(f"{p.field}: {p.problem}" for p in found))
+            problems.extend(found)
         if self.keeps_extra:
             fields = self.fields
             extra = {k: v for k, v in record.items()
@@ -287,61 +286,65 @@ class ResourceMap:
 _EXPANDED = {"Media"}
 
 _s = to_str
+# TEXT columns hold 65,535 bytes: 16,383 characters of utf8mb4 whatever they are
+_text = to_str(16383)
+# lookups (enums) and other VARCHAR(255) columns
+_lk = to_str(255)
 PROPERTY = ResourceMap("Property", "properties", "ListingKey", {
     "ListingKey": _s(255), "ListingId": _s(255), "OriginatingSystemName": _s(255),
     "StandardStatus": Lookup("StandardStatus", STANDARD_STATUS, closed=True),
-    "MlsStatus": _s(100),
+    "MlsStatus": _lk,
     "PropertyType": Lookup("PropertyType", PROPERTY_TYPE, closed=False),
-    "PropertySubType": _s(60),
+    "PropertySubType": _lk,
     "ListPrice": to_dec(12), "OriginalListPrice": to_dec(12), "ClosePrice": to_dec(12),
     "CloseDate": to_date, "ListingContractDate": to_date, "OnMarketDate": to_date,
     "OffMarketDate": to_date,
-    "DaysOnMarket": to_int32, "CumulativeDaysOnMarket": to_int32,
-    "BedroomsTotal": to_small, "BathroomsTotalInteger": to_small, "BathroomsFull": to_small,
-    "BathroomsHalf": to_small,
-    "LivingArea": to_dec(10), "LotSizeArea": to_dec(10), "LotSizeAcres": to_dec(10),
+    "DaysOnMarket": to_int, "CumulativeDaysOnMarket": to_int,
+    "BedroomsTotal": to_int, "BathroomsTotalInteger": to_int, "BathroomsFull": to_int,
+    "BathroomsHalf": to_int,
+    "LivingArea": to_dec(12), "LotSizeArea": to_dec(12), "LotSizeAcres": to_dec(12),
     "LotSizeSquareFeet": to_dec(12),
-    "YearBuilt": to_small, "StoriesTotal": to_small, "GarageSpaces": to_dec(4),
+    "YearBuilt": to_int, "StoriesTotal": to_int, "GarageSpaces": to_dec(12),
     "UnparsedAddress": _s(255), "StreetNumber": _s(30), "StreetName": _s(100),
-    "StreetSuffix": _s(30), "UnitNumber": _s(30), "City": _s(100),
-    "StateOrProvince": _s(30), "PostalCode": _s(20), "CountyOrParish": _s(100),
-    "Country": _s(10), "Latitude": to_dec(3), "Longitude": to_dec(3),
-    "SubdivisionName": _s(150), "PublicRemarks": to_text, "PrivateRemarks": to_text,
+    "StreetSuffix": _lk, "UnitNumber": _s(30), "City": _lk,
+    "StateOrProvince": _lk, "PostalCode": _s(20), "CountyOrParish": _lk,
+    "Country": _lk, "Latitude": to_dec(4), "Longitude": to_dec(4),
+    "SubdivisionName": _s(150), "PublicRemarks": _text, "PrivateRemarks": _text,
     "ListAgentKey": _s(255), "ListAgentMlsId": _s(50), "ListAgentFullName": _s(150),
     "ListOfficeKey": _s(255), "ListOfficeName": _s(255), "BuyerAgentKey": _s(255),
     "BuyerOfficeKey": _s(255),
-    "AssociationFee": to_dec(10), "TaxAnnualAmount": to_dec(10),
+    "AssociationFee": to_dec(12), "TaxAnnualAmount": to_dec(12),
     "ModificationTimestamp": to_timestamp, "OriginalEntryTimestamp": to_timestamp,
     "StatusChangeTimestamp": to_timestamp, "PriceChangeTimestamp": to_timestamp,
-    "PhotosChangeTimestamp": to_timestamp, "PhotosCount": to_small,
-    "VirtualTourURLUnbranded": _s(2000),
+    "PhotosChangeTimestamp": to_timestamp, "PhotosCount": to_int,
+    "VirtualTourURLUnbranded": _text,
     "InternetEntireListingDisplayYN": to_bool, "InternetAddressDisplayYN": to_bool,
 })
 
 MEDIA = ResourceMap("Media", "mls_media", "MediaKey", {
-    "MediaKey": _s(255), "ResourceName": _s(40), "ResourceRecordKey": _s(255),
-    "MediaURL": _s(2000), "MediaCategory": _s(40), "Order": to_int32,
+    "MediaKey": _s(255), "ResourceName": _lk, "ResourceRecordKey": _s(255),
+    "MediaURL": _text, "MediaCategory": _lk, "Order": to_int,
     "ShortDescription": _s(500), "MediaModificationTimestamp": to_timestamp,
     "ModificationTimestamp": to_timestamp,
-}, keeps_extra=False)
+})
 
 MEMBER = ResourceMap("Member", "mls_members", "MemberKey", {
     "MemberKey": _s(255), "MemberMlsId": _s(50), "MemberFirstName": _s(100),
     "MemberLastName": _s(100), "MemberFullName": _s(150), "MemberEmail": _s(254),
-    "MemberMobilePhone": _s(40), "OfficeKey": _s(255), "MemberStatus": _s(20),
+    "MemberMobilePhone": _s(40), "OfficeKey": _s(255), "MemberStatus": _lk,
     "ModificationTimestamp": to_timestamp,
 })
 
 OFFICE = ResourceMap("Office", "mls_offices", "OfficeKey", {
     "OfficeKey": _s(255), "OfficeMlsId": _s(50), "OfficeName": _s(255),
-    "OfficePhone": _s(40), "OfficeEmail": _s(254), "OfficeStatus": _s(20),
+    "OfficePhone": _s(40), "OfficeEmail": _s(254), "OfficeStatus": _lk,
     "ModificationTimestamp": to_timestamp,
 })
 
 OPEN_HOUSE = ResourceMap("OpenHouse", "mls_open_houses", "OpenHouseKey", {
     "OpenHouseKey": _s(255), "ListingKey": _s(255), "OpenHouseDate": to_date,
     "OpenHouseStartTime": to_timestamp, "OpenHouseEndTime": to_timestamp,
-    "OpenHouseStatus": _s(20), "OpenHouseRemarks": to_text,
+    "OpenHouseStatus": _lk, "OpenHouseRemarks": _text,
     "ModificationTimestamp": to_timestamp,
 })
 

@@ -25,14 +25,14 @@ from . import mapping, store
 from .client import FeedError, NextLinkExpired, Page, RESOClient
 from .feeds import FeedSettings
 from .mapping import PROPERTY, BadRecord, odata_timestamp
-from .store import Checkpoint, Counts, Quarantined, raw_payload
+from .store import Checkpoint, Counts, Quarantined, RecordProblems, raw_payload
 
 log = logging.getLogger(__name__)
 
 MODES = ("full", "incremental", "reconcile")
 PROPERTY_COLUMNS = [*PROPERTY.columns, "extra", "feed_id", "searchable", "removed_at",
                     "first_photo_url", "media_synced_ts", "synced_at"]
-MEDIA_COLUMNS = [*mapping.MEDIA.columns, "feed_id"]
+MEDIA_COLUMNS = [*mapping.MEDIA.columns, "extra", "feed_id"]
 MAX_CHAIN_RESTARTS = 5
 
 # Called after each committed page with (resource, pages committed so far in
@@ -95,7 +95,6 @@ class Replicator:
         self.progress = progress
         self.run_id = 0
         self.pages = 0
-        self._seen_bad: set[tuple[str, str]] = set()
         # does the feed have unresolved quarantine rows (None: not asked yet)?
         self._open_quarantine: bool | None = None
         self.totals = Counts()
@@ -218,15 +217,20 @@ class Replicator:
             position = _position(record, ts_field, rmap.key)
             if position is not None:
                 last = position
+            problems: list[mapping.FieldProblem] = []
             try:
-                row = rmap.to_row(record)
+                row = rmap.to_row(record, problems)
                 if row.get("ModificationTimestamp") is None:
-                    raise BadRecord("ModificationTimestamp: missing")
+                    # without it we cannot tell whether the record is newer than ours
+                    why = next((p.problem for p in problems
+                                if p.field == "ModificationTimestamp"), "missing")
+                    raise BadRecord(f"ModificationTimestamp: {why}")
             except BadRecord as exc:
                 key = record.get(rmap.key)
                 bad.append(Quarantined(rmap.resource, key if isinstance(key, str) else None,
                                        str(exc), raw_payload(record)))
                 continue
+            row["_problems"] = problems
             if rmap is PROPERTY:
                 row["_media"] = record.get("Media")
             rows[row[rmap.key]] = row
@@ -246,16 +250,15 @@ class Replicator:
             else:
                 counts, refused = store.upsert_resource_rows(conn, db, rmap,
                                                              self.settings.feed_id,
-                                                             prepared.rows)
+                                                             prepared.rows, self.run_id)
             bad.extend(refused)
-            bad = self._first_sight(bad)
-            counts.quarantined += len(bad)
+            counts.quarantined += store.write_quarantine(conn, db, self.settings.feed_id,
+                                                         self.run_id, bad)
             if rmap is PROPERTY:
                 counts.done += prepared.count
             else:
-                # run counts are of listings; other resources only add quarantine
-                counts.added = counts.updated = 0
-            store.write_quarantine(conn, db, self.settings.feed_id, self.run_id, bad)
+                # run counts are of listings; other resources add quarantine and problems
+                counts.added = counts.updated = counts.unchanged = 0
             if self._open_quarantine is None:
                 self._open_quarantine = store.has_open_quarantine(conn, db,
                                                                   self.settings.feed_id)
@@ -278,17 +281,6 @@ class Replicator:
         if self.on_page is not None:
             self.on_page(rmap.resource, self.pages)
         return counts
-
-    def _first_sight(self, bad: list[Quarantined]) -> list[Quarantined]:
-        """Quarantine a record once per run even when a restarted page chain
-        brings it again."""
-        fresh = []
-        for q in bad:
-            mark = (q.resource, q.payload)
-            if mark not in self._seen_bad:
-                self._seen_bad.add(mark)
-                fresh.append(q)
-        return fresh
 
     # -- listings and their media --------------------------------------------------
 
@@ -335,7 +327,8 @@ class Replicator:
             old = found.get(key)
             media = row.pop("_media", None)
             if old is not None and old[1] == row["ModificationTimestamp"] and old[6] == s.feed_id:
-                continue  # already stored (overlap window, or a resumed page)
+                counts.unchanged += 1  # already stored (overlap window, or a resumed page)
+                continue
             visible = row.get(s.visibility_field, 1) if s.visibility_field in row else 1
             row["searchable"] = int(row["StandardStatus"] != "Delete" and visible != 0)
             row["removed_at"] = None if row["searchable"] else now
@@ -364,30 +357,45 @@ class Replicator:
             if not row["searchable"] and old is not None and old[2]:
                 counts.removed += 1
         refused = store.bulk_upsert(conn, self._property_sql, write, "Property", "ListingKey")
+        refused_keys = {q.record_key for q in refused}
+        problems = [RecordProblems("Property", r["ListingKey"], r["ListingKey"], r["_problems"])
+                    for r in write if r["ListingKey"] not in refused_keys]
         if media_for:
-            refused_keys = {q.record_key for q in refused}
+            media_for = [k for k in media_for if k not in refused_keys]
             # photos replaced: the old set goes (new listings have none to remove)
             stale = [k for k in media_for if k in found]
             if stale:
                 stmt = db.sql("DELETE FROM {t:mls_media} WHERE ResourceRecordKey IN :keys"
                               ).bindparams(bindparam("keys", expanding=True))
                 conn.execute(stmt, {"keys": stale})
+                store.clear_media_problems(conn, db, s.feed_id, stale)
             media_rows = [m for m in media_rows if m["ResourceRecordKey"] not in refused_keys]
-            refused += store.bulk_upsert(conn, self._media_sql, media_rows, "Media", "MediaKey")
+            refused_media = store.bulk_upsert(conn, self._media_sql, media_rows, "Media",
+                                              "MediaKey")
+            refused += refused_media
+            gone = {q.record_key for q in refused_media}
+            problems += [RecordProblems("Media", m["MediaKey"], m["ResourceRecordKey"],
+                                        m["_problems"])
+                         for m in media_rows if m["_problems"] and m["MediaKey"] not in gone]
+        counts.field_problems += store.write_field_problems(conn, db, s.feed_id, self.run_id,
+                                                            problems)
         return counts, refused
 
     def _media_rows(self, key: str, media: list[Any], bad: list[Quarantined]
                     ) -> list[dict[str, Any]]:
         out = []
         for m in media:
+            problems: list[mapping.FieldProblem] = []
             try:
                 if not isinstance(m, dict):
                     raise BadRecord("media record is not a JSON object")
-                row = mapping.MEDIA.to_row(m)
+                row = mapping.MEDIA.to_row(m, problems)
             except BadRecord as exc:
                 bad.append(Quarantined("Media", key, str(exc), raw_payload(m)))
                 continue
-            row["ResourceRecordKey"] = row["ResourceRecordKey"] or key
+            row["_problems"] = problems
+            # a media record belongs to the listing that brought it
+            row["ResourceRecordKey"] = key
             row["ResourceName"] = row["ResourceName"] or "Property"
             row["feed_id"] = self.settings.feed_id
             out.append(row)

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import DBAPIError
 
 from ..db import Database
-from .mapping import ResourceMap
+from .mapping import FieldProblem, ResourceMap
 
 
 def _quote(col: str) -> str:
@@ -106,11 +106,23 @@ class Quarantined:
 
 
 @dataclass
+class RecordProblems:
+    """The field problems of one written record (none: its old ones go)."""
+
+    resource: str
+    record_key: str
+    listing_key: str | None
+    problems: list[FieldProblem]
+
+
+@dataclass
 class Counts:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    unchanged: int = 0
     quarantined: int = 0
+    field_problems: int = 0
     done: int = 0
     errors: int = 0
 
@@ -118,7 +130,9 @@ class Counts:
         self.added += other.added
         self.updated += other.updated
         self.removed += other.removed
+        self.unchanged += other.unchanged
         self.quarantined += other.quarantined
+        self.field_problems += other.field_problems
         self.done += other.done
         self.errors += other.errors
 
@@ -152,15 +166,64 @@ def bulk_upsert(conn: Connection, insert: MultiRowInsert, rows: list[dict[str, A
 
 
 def write_quarantine(conn: Connection, db: Database, feed_id: str, run_id: int | None,
-                     items: list[Quarantined]) -> None:
-    if not items:
+                     items: list[Quarantined]) -> int:
+    """Quarantine records; one row per feed, resource and payload (seen again,
+    the row is reopened). Returns how many were not already open."""
+    fresh = 0
+    stmt = db.sql(
+        "INSERT INTO {t:mls_quarantine} (feed_id, resource, record_key, reason, payload, run_id,"
+        " last_seen_at) VALUES (:feed, :resource, :record_key, :reason, :payload, :run_id,"
+        " UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE last_seen_at = VALUES(last_seen_at),"
+        " reason = VALUES(reason), resolved_at = NULL")
+    for q in items:
+        was_open = conn.execute(db.sql(
+            "SELECT resolved_at IS NULL FROM {t:mls_quarantine} WHERE feed_id = :f"
+            " AND resource = :r AND payload_hash = SHA1(:p)"),
+            {"f": feed_id, "r": q.resource, "p": q.payload}).scalar()
+        conn.execute(stmt, {"feed": feed_id, "resource": q.resource,
+                            "record_key": (q.record_key[:255] if isinstance(q.record_key, str)
+                                           else None),
+                            "reason": q.reason[:1000], "payload": q.payload, "run_id": run_id})
+        fresh += 0 if was_open else 1
+    return fresh
+
+
+def write_field_problems(conn: Connection, db: Database, feed_id: str, run_id: int | None,
+                         records: list[RecordProblems]) -> int:
+    """Replace the field problems of the records just written; returns how many
+    fields have one now."""
+    if not records:
+        return 0
+    by_resource: dict[str, list[str]] = {}
+    for r in records:
+        by_resource.setdefault(r.resource, []).append(r.record_key)
+    for resource, keys in by_resource.items():
+        stmt = db.sql("DELETE FROM {t:mls_field_problems} WHERE feed_id = :f AND resource = :r"
+                      " AND record_key IN :keys").bindparams(bindparam("keys", expanding=True))
+        for i in range(0, len(keys), 1000):
+            conn.execute(stmt, {"f": feed_id, "r": resource, "keys": keys[i:i + 1000]})
+    values = [{"f": feed_id, "r": r.resource, "k": r.record_key, "l": r.listing_key,
+               "field": p.field, "problem": p.problem, "value": p.value, "run": run_id}
+              for r in records for p in r.problems]
+    if values:
+        conn.execute(db.sql(
+            "INSERT INTO {t:mls_field_problems} (feed_id, resource, record_key, listing_key,"
+            " field, problem, value, run_id, seen_at) VALUES (:f, :r, :k, :l, :field,"
+            " :problem, :value, :run, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE"
+            " problem = VALUES(problem), value = VALUES(value), run_id = VALUES(run_id),"
+            " seen_at = VALUES(seen_at)"), values)
+    return len(values)
+
+
+def clear_media_problems(conn: Connection, db: Database, feed_id: str,
+                         listing_keys: list[str]) -> None:
+    """The photos of these listings were replaced: their old media problems go."""
+    if not listing_keys:
         return
-    conn.execute(db.sql(
-        "INSERT INTO {t:mls_quarantine} (feed_id, resource, record_key, reason, payload, run_id)"
-        " VALUES (:feed, :resource, :record_key, :reason, :payload, :run_id)"),
-        [{"feed": feed_id, "resource": q.resource,
-          "record_key": (q.record_key[:255] if isinstance(q.record_key, str) else None),
-          "reason": q.reason[:1000], "payload": q.payload, "run_id": run_id} for q in items])
+    stmt = db.sql("DELETE FROM {t:mls_field_problems} WHERE feed_id = :f AND resource = 'Media'"
+                  " AND listing_key IN :keys").bindparams(bindparam("keys", expanding=True))
+    for i in range(0, len(listing_keys), 1000):
+        conn.execute(stmt, {"f": feed_id, "keys": listing_keys[i:i + 1000]})
 
 
 def has_open_quarantine(conn: Connection, db: Database, feed_id: str) -> bool:
@@ -264,11 +327,13 @@ def add_progress(conn: Connection, db: Database, run_id: int, counts: Counts,
                  phase: str, total: int | None = None) -> None:
     conn.execute(db.sql(
         "UPDATE {t:mls_sync_runs} SET added = added + :a, updated = updated + :u,"
-        " removed = removed + :r, quarantined = quarantined + :q, errors = errors + :e,"
+        " removed = removed + :r, unchanged = unchanged + :n, quarantined = quarantined + :q,"
+        " field_problems = field_problems + :fp, errors = errors + :e,"
         " progress_done = progress_done + :d, phase = :phase,"
         " progress_total = COALESCE(:total, progress_total) WHERE id = :id"),
-        {"a": counts.added, "u": counts.updated, "r": counts.removed, "q": counts.quarantined,
-         "e": counts.errors, "d": counts.done, "phase": phase, "total": total, "id": run_id})
+        {"a": counts.added, "u": counts.updated, "r": counts.removed, "n": counts.unchanged,
+         "q": counts.quarantined, "fp": counts.field_problems, "e": counts.errors,
+         "d": counts.done, "phase": phase, "total": total, "id": run_id})
 
 
 def finish_run(db: Database, run_id: int, status: str, message: str | None = None,
@@ -321,17 +386,20 @@ def existing_rows(conn: Connection, db: Database, table: str, key: str, columns:
 
 
 def upsert_resource_rows(conn: Connection, db: Database, rmap: ResourceMap, feed_id: str,
-                         rows: list[dict[str, Any]]) -> tuple[Counts, list[Quarantined]]:
-    """Members, offices, open houses: plain idempotent upserts."""
+                         rows: list[dict[str, Any]], run_id: int | None = None
+                         ) -> tuple[Counts, list[Quarantined]]:
+    """Members, offices, open houses: plain idempotent upserts; records we
+    already hold at that ModificationTimestamp are not written again."""
     counts = Counts()
     if not rows:
         return counts, []
-    found = existing_rows(conn, db, rmap.table, rmap.key, "ModificationTimestamp",
+    found = existing_rows(conn, db, rmap.table, rmap.key, "ModificationTimestamp, removed_at",
                           [r[rmap.key] for r in rows])
     fresh = []
     for row in rows:
         old = found.get(row[rmap.key])
-        if old is not None and old[1] == row["ModificationTimestamp"]:
+        if old is not None and old[1] == row["ModificationTimestamp"] and old[2] is None:
+            counts.unchanged += 1
             continue
         row["feed_id"] = feed_id
         row["removed_at"] = None
@@ -340,12 +408,16 @@ def upsert_resource_rows(conn: Connection, db: Database, rmap: ResourceMap, feed
             counts.added += 1
         else:
             counts.updated += 1
-    if fresh:
-        cols = [*rmap.columns, "extra", "feed_id", "removed_at"]
-        refused = bulk_upsert(conn, MultiRowInsert(db.t(rmap.table), cols), fresh,
-                              rmap.resource, rmap.key)
-        return counts, refused
-    return counts, []
+    if not fresh:
+        return counts, []
+    cols = [*rmap.columns, "extra", "feed_id", "removed_at"]
+    refused = bulk_upsert(conn, MultiRowInsert(db.t(rmap.table), cols), fresh,
+                          rmap.resource, rmap.key)
+    refused_keys = {q.record_key for q in refused}
+    counts.field_problems += write_field_problems(conn, db, feed_id, run_id, [
+        RecordProblems(rmap.resource, r[rmap.key], None, r.get("_problems") or [])
+        for r in fresh if r[rmap.key] not in refused_keys])
+    return counts, refused
 
 
 def queue_sync(conn: Connection, db: Database, feed_id: str, mode: str,

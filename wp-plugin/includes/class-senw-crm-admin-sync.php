@@ -116,6 +116,7 @@ class SENW_CRM_Admin_Sync {
 				'message'    => isset( $messages[ $result ] ) ? $messages[ $result ] : null,
 				'quarantine' => $can_sync ? SENW_CRM_Properties_Sync::quarantine( $qpage, 20 ) : null,
 				'qpage'      => $qpage,
+				'problems'   => $can_sync ? SENW_CRM_Mls_Field_Problems::latest( 50 ) : null,
 			)
 		);
 	}

@@ -45,7 +45,7 @@ class SENW_CRM_Properties_Sync {
 		global $wpdb;
 		$table = SENW_CRM_Db::t( 'mls_sync_runs' );
 		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
-		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, feed_id, kind, status, requested_by, created_at, started_at, finished_at, phase, added, updated, removed, quarantined, errors, error_message, progress_total, progress_done FROM {$table} ORDER BY id DESC LIMIT %d", max( 1, min( 200, (int) $limit ) ) ), ARRAY_A );
+		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT id, feed_id, kind, status, requested_by, created_at, started_at, finished_at, phase, added, updated, removed, unchanged, quarantined, field_problems, errors, error_message, notes, progress_total, progress_done FROM {$table} ORDER BY id DESC LIMIT %d", max( 1, min( 200, (int) $limit ) ) ), ARRAY_A );
 		return $rows ? $rows : array();
 	}
 

@@ -170,7 +170,7 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 
 	/** A run row with integer counters and a progress percentage (null when unknown). */
 	public static function prepare_run( array $run ) {
-		foreach ( array( 'id', 'requested_by', 'added', 'updated', 'removed', 'quarantined', 'errors', 'progress_total', 'progress_done' ) as $k ) {
+		foreach ( array( 'id', 'requested_by', 'added', 'updated', 'removed', 'unchanged', 'quarantined', 'field_problems', 'errors', 'progress_total', 'progress_done' ) as $k ) {
 			$run[ $k ] = null === $run[ $k ] ? null : (int) $run[ $k ];
 		}
 		foreach ( array( 'created_at', 'started_at', 'finished_at' ) as $k ) {
@@ -203,9 +203,12 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 			'added'             => 'integer',
 			'updated'           => 'integer',
 			'removed'           => 'integer',
+			'unchanged'         => 'integer',
 			'quarantined'       => 'integer',
+			'field_problems'    => 'integer',
 			'errors'            => 'integer',
 			'error_message'     => array( 'string', 'null' ),
+			'notes'             => array( 'string', 'null' ),
 			'progress_total'    => array( 'integer', 'null' ),
 			'progress_done'     => 'integer',
 			'progress'          => array( 'integer', 'null' ),

@@ -9,6 +9,7 @@
  * @var array|null $message    array( type, text ) after "Sync now".
  * @var array|null $quarantine array( rows, total ), or null when not allowed.
  * @var int        $qpage      Quarantine page.
+ * @var array|null $problems   array( rows, total ): fields stored as NULL, or null when not allowed.
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -23,10 +24,13 @@ $senw_run_fields = array(
 	'added'         => __( 'Added', 'senw-crm' ),
 	'updated'       => __( 'Updated', 'senw-crm' ),
 	'removed'       => __( 'Removed', 'senw-crm' ),
+	'unchanged'     => __( 'Unchanged', 'senw-crm' ),
 	'quarantined'   => __( 'Quarantined', 'senw-crm' ),
+	'field_problems' => __( 'Field problems', 'senw-crm' ),
 	'errors'        => __( 'Errors', 'senw-crm' ),
 	'progress'      => __( 'Progress', 'senw-crm' ),
 	'error_message' => __( 'Last error', 'senw-crm' ),
+	'notes'         => __( 'Log', 'senw-crm' ),
 );
 ?>
 <div class="wrap senw-crm-sync">
@@ -158,5 +162,48 @@ $senw_run_fields = array(
 				<?php endif; ?>
 			</p>
 		<?php endif; ?>
+	<?php endif; ?>
+
+	<?php if ( null !== $problems ) : ?>
+		<h2><?php esc_html_e( 'Field problems', 'senw-crm' ); ?></h2>
+		<p class="description">
+			<?php
+			/* translators: %s: number of fields */
+			echo esc_html( sprintf( _n( '%s field of a stored record holds a value the CRM could not store; it is kept empty until the feed sends a value that fits.', '%s fields of stored records hold values the CRM could not store; they are kept empty until the feed sends values that fit.', (int) $problems['total'], 'senw-crm' ), number_format_i18n( (int) $problems['total'] ) ) );
+			?>
+		</p>
+		<table class="widefat striped senw-crm-field-problems" id="senw-crm-field-problems">
+			<thead><tr>
+				<th scope="col"><?php esc_html_e( 'Seen', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Feed', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Listing', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Record', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Field', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Problem', 'senw-crm' ); ?></th>
+				<th scope="col"><?php esc_html_e( 'Value sent', 'senw-crm' ); ?></th>
+			</tr></thead>
+			<tbody>
+				<?php if ( ! $problems['rows'] ) : ?>
+					<tr class="no-items"><td colspan="7"><?php esc_html_e( 'Every field was stored.', 'senw-crm' ); ?></td></tr>
+				<?php endif; ?>
+				<?php foreach ( $problems['rows'] as $senw_p ) : ?>
+					<tr>
+						<td><?php echo esc_html( $senw_p['seen_at'] ); ?></td>
+						<td><?php echo esc_html( $senw_p['feed_id'] ); ?></td>
+						<td>
+							<?php if ( $senw_p['listing_key'] ) : ?>
+								<a href="<?php echo esc_url( SENW_CRM_Admin_Properties::property_url( $senw_p['listing_key'], true ) ); ?>"><?php echo esc_html( $senw_p['listing_key'] ); ?></a>
+							<?php else : ?>
+								—
+							<?php endif; ?>
+						</td>
+						<td><?php echo esc_html( $senw_p['resource'] . ' ' . $senw_p['record_key'] ); ?></td>
+						<td><?php echo esc_html( $senw_p['field'] ); ?></td>
+						<td><?php echo esc_html( $senw_p['problem'] ); ?></td>
+						<td><code><?php echo esc_html( (string) $senw_p['value'] ); ?></code></td>
+					</tr>
+				<?php endforeach; ?>
+			</tbody>
+		</table>
 	<?php endif; ?>
 </div>
