@@ -113,15 +113,15 @@ class Database:
             raise SchemaMismatch(
                 f"the database schema is at version {found}, this code needs {SCHEMA_VERSION}; "
                 "run `senw-crm migrate`")
+        if found > SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"the database schema is at version {found}, newer than this code knows "
+                f"({SCHEMA_VERSION}); deploy the matching sidecar")
         missing = self.missing_migrations()
         if missing:
             raise SchemaMismatch(
                 f"the database lacks migration(s) {', '.join(map(str, missing))}; "
                 "run `senw-crm migrate`")
-        if found > SCHEMA_VERSION:
-            raise SchemaMismatch(
-                f"the database schema is at version {found}, newer than this code knows "
-                f"({SCHEMA_VERSION}); deploy the matching sidecar")
 
 
 _PLACEHOLDER = re.compile(r"\{(t|wp):([a-z_]+)\}")

@@ -1,0 +1,160 @@
+"""The spine under kill -9, at scale: N lead-form submissions at R per second
+through the real route, twice in one invocation: a control run without faults,
+then a run with every fault of tests/test_faults.py, each at least once and
+spread over the run (a worker killed, jobs a worker had taken lost, Redis
+killed holding queued jobs, MariaDB killed with captures in flight, a worker
+killed mid-SMS, gunicorn and the scheduler killed).
+
+Prints, per run: submitted, acknowledged, rejected, stored whole, processed,
+lost, duplicated (submissions, people, leads, SMS, email), misfiled, stuck,
+and the seconds from the last fault to quiet (nothing left open). Then the
+capture route's throughput against core's GET /wp/v2/posts on the same
+server (concurrency 4, same run).
+
+    .venv/bin/python bench/faults.py                       # 3,000 at 15/s
+    .venv/bin/python bench/faults.py --submissions 600     # a quicker look
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import requests  # noqa: E402
+from faultkit import FaultStack, audit, form_tokens, make_visitors, run_load, wait_quiet  # noqa: E402
+from redis import Redis  # noqa: E402
+from standins import SendGridStandIn, TwilioStandIn  # noqa: E402
+
+
+def fault_plan(fs: FaultStack, twilio: TwilioStandIn, duration: float) -> list:
+    def lose_taken() -> None:
+        fs.pause_workers()
+        time.sleep(1.0)
+        r = Redis(port=fs.redis_port)
+        for _ in range(5):
+            if r.lpop("rq:queue:high") is not None:
+                fs.events.append("lost a taken job")
+        fs.resume_workers()
+
+    def redis_holding_jobs() -> None:
+        fs.pause_workers()
+        time.sleep(2.0)
+        fs.events.append(f"redis held {Redis(port=fs.redis_port).llen('rq:queue:high')} jobs")
+        fs.kill_redis(1.0)
+        fs.resume_workers()
+
+    def mid_sms() -> None:
+        armed = threading.Event()
+
+        def hook(form: dict[str, str]) -> None:
+            if armed.is_set():
+                return
+            armed.set()
+            twilio.on_create = None
+            for name in fs.worker_names():
+                if name != f"worker{fs.workers + 1}":
+                    fs.kill(name)
+            time.sleep(0.2)
+        twilio.on_create = hook
+
+    steps = [lambda: fs.kill("worker1"), lose_taken, redis_holding_jobs,
+             lambda: fs.kill_mariadb(1.5), mid_sms, lambda: fs.kill("sidecar"),
+             lambda: fs.kill("scheduler"), lambda: fs.kill("worker2"),
+             lambda: fs.kill_mariadb(1.0), redis_holding_jobs]
+    gap = duration * 0.8 / len(steps)
+    return [(5 + i * gap, step) for i, step in enumerate(steps)]
+
+
+def one_run(name: str, n: int, rate: float, faults: bool) -> dict:
+    sendgrid, twilio = SendGridStandIn().start(), TwilioStandIn().start()
+    fs = FaultStack(ROOT / ".run" / f"bench-faults-{name}", {**sendgrid.env(), **twilio.env()})
+    try:
+        fs.start()
+        visitors = make_visitors(n, repeat_share=0.1, seed=11)
+        plan = fault_plan(fs, twilio, n / rate) if faults else []
+        started = time.monotonic()
+        last = run_load(fs.stack.wp_url, visitors, rate, plan, threads=24)
+        if not faults:
+            last = time.monotonic()
+        load_s = time.monotonic() - started
+        quiet = wait_quiet(fs, last, timeout=600)
+        verdict = audit(fs, visitors, twilio.sent(), sendgrid.sent())
+        verdict.quiet_after = quiet
+        out = verdict.summary()
+        out["load_seconds"] = round(load_s, 1)
+        out["faults"] = [e for e in fs.events if not e.startswith("[run]")]
+        out["restarts"] = sum(1 for e in fs.events if e.endswith("restarted"))
+        out["throughput"] = throughput(fs) if not faults else None
+        return out
+    finally:
+        fs.stop()
+        sendgrid.stop()
+        twilio.stop()
+
+
+def throughput(fs: FaultStack, seconds: float = 15.0, clients: int = 4) -> dict:
+    """Capture submissions/s against core's GET /wp/v2/posts, same server, same run."""
+    import uuid
+
+    url = fs.stack.wp_url
+    tokens = form_tokens(url)
+
+    def hammer(fn) -> float:
+        count = [0]
+        stop = time.monotonic() + seconds
+
+        def loop() -> None:
+            s = requests.Session()
+            while time.monotonic() < stop:
+                fn(s)
+                count[0] += 1
+        threads = [threading.Thread(target=loop) for _ in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return count[0] / seconds
+
+    def capture(s: requests.Session) -> None:
+        tag = uuid.uuid4().hex[:10]
+        r = s.post(url + "/wp-json/senw-crm/v1/lead-capture", timeout=30, data={
+            **tokens, "first_name": "Bench", "last_name": tag, "email": f"b.{tag}@example.com",
+            "consent": "1", "senw_submission": str(uuid.uuid4())},
+            headers={"Accept": "application/json"})
+        assert r.status_code == 201, r.text[:200]
+
+    def posts(s: requests.Session) -> None:
+        assert s.get(url + "/wp-json/wp/v2/posts", timeout=30).status_code == 200
+
+    core = hammer(posts)
+    ours = hammer(capture)
+    return {"capture_per_s": round(ours, 1), "core_posts_per_s": round(core, 1),
+            "ratio": round(ours / core, 2) if core else None}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--submissions", type=int, default=3000)
+    ap.add_argument("--rate", type=float, default=15.0)
+    args = ap.parse_args()
+    control = one_run("control", args.submissions, args.rate, faults=False)
+    faulted = one_run("faults", args.submissions, args.rate, faults=True)
+    print(json.dumps({"control": control, "faults": faulted}, indent=2))
+    keys = ["submitted", "acknowledged", "rejected", "stored_whole", "processed", "lost",
+            "rejected_but_stored", "duplicated", "misfiled", "stuck", "quiet_after_s",
+            "load_seconds", "restarts"]
+    print(f"\n{'figure':22} {'control':>30} {'with faults':>30}")
+    for k in keys:
+        print(f"{k:22} {json.dumps(control.get(k)):>30} {json.dumps(faulted.get(k)):>30}")
+    print(f"capture vs core GET /wp/v2/posts: {control['throughput']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
