@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import requests  # noqa: E402
-from faultkit import FaultStack, audit, form_tokens, make_visitors, run_load, wait_quiet  # noqa: E402
-from redis import Redis  # noqa: E402
-from standins import SendGridStandIn, TwilioStandIn  # noqa: E402
+import requests
+from faultkit import FaultStack, audit, form_tokens, make_visitors, run_load, wait_quiet
+from redis import Redis
+from standins import SendGridStandIn, TwilioStandIn
 
 
 def fault_plan(fs: FaultStack, twilio: TwilioStandIn, duration: float) -> list:

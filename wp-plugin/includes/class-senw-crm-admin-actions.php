@@ -39,7 +39,7 @@ class SENW_CRM_Admin_Actions {
 			'bad_agent'      => __( 'You cannot assign this lead to that user.', 'senw-crm' ),
 			'invalid'        => __( 'The lead was not added. Please correct the fields marked below.', 'senw-crm' ),
 			'save_failed'    => __( 'The change could not be saved. Please try again.', 'senw-crm' ),
-		);
+		) + SENW_CRM_Admin_Identity::messages();
 	}
 
 	private static function forbid() {

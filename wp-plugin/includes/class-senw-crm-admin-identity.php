@@ -33,6 +33,7 @@ class SENW_CRM_Admin_Identity {
 
 	public static function menu() {
 		$hook = add_submenu_page( SENW_CRM_Admin::MENU_SLUG, __( 'Possible duplicates', 'senw-crm' ), __( 'Possible duplicates', 'senw-crm' ), 'senw_edit_leads', self::SLUG, array( __CLASS__, 'render' ) );
+		add_action( 'load-' . $hook, array( __CLASS__, 'load' ) );
 		add_action(
 			'admin_print_styles-' . $hook,
 			static function () {
@@ -81,6 +82,15 @@ class SENW_CRM_Admin_Identity {
 		$people = SENW_CRM_Db::t( 'people' );
 		$mine   = user_can( $user_id, 'senw_edit_all_leads' ) ? '1=1' : $wpdb->prepare( 'm.merged_by = %d', $user_id );
 		return $wpdb->get_results( $wpdb->prepare( "SELECT m.id, m.survivor_id, m.merged_id, m.merged_at, m.undone_at, u.display_name AS merged_by_name, TRIM(CONCAT(s.first_name, ' ', s.last_name)) AS survivor_name FROM `{$m}` m JOIN `{$people}` s ON s.id = m.survivor_id LEFT JOIN {$wpdb->users} u ON u.ID = m.merged_by WHERE {$mine} ORDER BY m.id DESC LIMIT %d", $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from prefix, $mine prepared above.
+	}
+
+	/** Authorizes a pair before any output, so that a refusal is a clean 403. */
+	public static function load() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
+		$pair_id = isset( $_GET['pair'] ) ? absint( $_GET['pair'] ) : 0;
+		if ( $pair_id && ! self::candidate( get_current_user_id(), $pair_id ) ) {
+			wp_die( esc_html__( 'This pair does not exist, was decided on, or is not yours to decide.', 'senw-crm' ), esc_html__( 'Not available', 'senw-crm' ), array( 'response' => 403, 'back_link' => true ) );
+		}
 	}
 
 	public static function render() {

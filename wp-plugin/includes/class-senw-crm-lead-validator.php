@@ -85,6 +85,8 @@ class SENW_CRM_Lead_Validator {
 			} else {
 				$clean['phone']      = $phone;
 				$clean['phone_e164'] = $e164;
+				// Matched on only when normalized exactly as the sidecar does.
+				$clean['phone_exact'] = null !== SENW_CRM_Phone::e164( $phone, SENW_CRM_Settings::default_region() );
 			}
 		}
 
@@ -166,25 +168,17 @@ class SENW_CRM_Lead_Validator {
 	}
 
 	/**
-	 * A best guess at the E.164 form, used to match people: + kept when typed,
-	 * +1 added to 10-digit (NANP) numbers. Null when the input is not a phone.
+	 * The E.164 form of a phone number: exactly the sidecar's where
+	 * SENW_CRM_Phone can tell (North American numbers), otherwise "+" and the
+	 * digits as typed (kept, never matched on; the sidecar normalizes it).
+	 * Null when the input is not a phone number at all.
 	 */
 	public static function phone_e164( $phone ) {
-		if ( ! is_string( $phone ) || ! preg_match( '/^\+?[0-9 ().\-\/]+$/', $phone ) ) {
+		if ( ! SENW_CRM_Phone::plausible( $phone ) ) {
 			return null;
 		}
-		$digits = preg_replace( '/\D/', '', $phone );
-		$count  = strlen( $digits );
-		if ( $count < 7 || $count > 20 ) {
-			return null;
-		}
-		if ( '+' !== $phone[0] ) {
-			if ( 10 === $count ) {
-				$digits = '1' . $digits;
-			}
-		}
-		// E.164 numbers have at most 15 digits; longer input keeps a column-sized prefix.
-		return '+' . substr( $digits, 0, 19 );
+		$exact = SENW_CRM_Phone::e164( $phone, SENW_CRM_Settings::default_region() );
+		return null !== $exact ? $exact : SENW_CRM_Phone::guess( $phone );
 	}
 
 	/** Text on one line: control characters become spaces; null when not a string or not UTF-8. */

@@ -345,8 +345,18 @@ class SENW_CRM_Leads {
 		$now = SENW_CRM_Db::now();
 		SENW_CRM_Db::begin();
 		try {
-			$person_id = SENW_CRM_People::find_person( isset( $clean['email'] ) ? $clean['email'] : '', isset( $clean['phone_e164'] ) ? $clean['phone_e164'] : '' );
-			$is_new    = null === $person_id;
+			// A phone is matched on only when normalized exactly as the sidecar does.
+			$person_id = SENW_CRM_People::find_person( isset( $clean['email'] ) ? $clean['email'] : '', ! empty( $clean['phone_exact'] ) ? $clean['phone_e164'] : '' );
+			$elsewhere = null;
+			if ( null !== $person_id && $actor > 0 && ! SENW_CRM_Person_Scope::allows( $actor, $person_id, 'edit' ) ) {
+				// Someone outside the caller's leads: nothing is written into that
+				// record and nothing about it is told. The entry becomes a new person
+				// (without the contact details that are the other's) for a manager
+				// to review as a possible duplicate.
+				$elsewhere = $person_id;
+				$person_id = null;
+			}
+			$is_new = null === $person_id;
 			if ( $is_new ) {
 				SENW_CRM_Db::check(
 					$wpdb->insert(
@@ -369,6 +379,9 @@ class SENW_CRM_Leads {
 			}
 			if ( isset( $clean['phone_e164'] ) ) {
 				SENW_CRM_People::attach_phone( $person_id, $clean['phone_e164'], $clean['phone'], false );
+			}
+			if ( null !== $elsewhere ) {
+				self::hold_for_review( $person_id, $elsewhere, $clean );
 			}
 
 			$open   = $is_new ? null : $wpdb->get_row( $wpdb->prepare( 'SELECT id, listing_key FROM `' . SENW_CRM_Db::t( 'leads' ) . "` WHERE person_id = %d AND status NOT IN ('converted','lost') ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE", $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
@@ -485,6 +498,37 @@ class SENW_CRM_Leads {
 				return new WP_Error( 'senw_crm_conflict', 'conflict' );
 			}
 			return new WP_Error( 'senw_crm_db_error', __( 'The lead could not be saved. Please try again.', 'senw-crm' ), array( 'status' => 500 ) );
+		}
+	}
+
+	/**
+	 * An entry that matched a person outside its author's scope: the pair goes
+	 * to managers (Possible duplicates, review), and the contact details the
+	 * other person holds wait there as proposed changes of the new person.
+	 */
+	private static function hold_for_review( $person_id, $other_id, array $clean ) {
+		global $wpdb;
+		$lo = min( $person_id, $other_id );
+		$hi = max( $person_id, $other_id );
+		SENW_CRM_Db::check( $wpdb->query( $wpdb->prepare( 'INSERT INTO `' . SENW_CRM_Db::t( 'duplicate_candidates' ) . "` (person_a, person_b, reasons, review) VALUES (%d, %d, JSON_ARRAY('entered_out_of_scope'), 1) ON DUPLICATE KEY UPDATE review = 1, status = 'open'", $lo, $hi ) ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		foreach ( array(
+			'email' => isset( $clean['email'] ) ? $clean['email'] : '',
+			'phone' => isset( $clean['phone_e164'] ) ? $clean['phone_e164'] : '',
+		) as $field => $value ) {
+			$owner = '' === $value ? null : ( 'email' === $field ? SENW_CRM_People::email_owner( $value ) : SENW_CRM_People::phone_owner( $value ) );
+			if ( null !== $owner && $owner !== $person_id ) {
+				SENW_CRM_Db::check(
+					$wpdb->insert(
+						SENW_CRM_Db::t( 'proposed_changes' ),
+						array(
+							'person_id'      => $person_id,
+							'field'          => $field,
+							'proposed_value' => $value,
+							'detail'         => wp_json_encode( array( 'held_for_review' => true ) ),
+						)
+					)
+				);
+			}
 		}
 	}
 

@@ -30,6 +30,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Listing_Search',
 		'SENW_CRM_Listing_Seo',
 		'SENW_CRM_Settings',
+		'SENW_CRM_Admin_Identity',
 		'SENW_CRM_Admin_Teams',
 		'SENW_CRM_Admin_Audit',
 	);
