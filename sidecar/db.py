@@ -41,6 +41,11 @@ class Database:
             max_overflow=10,
         )
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        # No gap locks: concurrent intakes of one new person serialize on the
+        # unique email/phone keys instead of deadlocking on gaps.
+        self.ReadCommitted = sessionmaker(
+            self.engine.execution_options(isolation_level="READ COMMITTED"),
+            expire_on_commit=False)
         self._pid = os.getpid()
 
     def t(self, name: str) -> str:

@@ -9,6 +9,7 @@ from ..config import load_config
 from ..db import get_db
 from ..intake.process import intake_submission
 from ..tx import in_transaction
+from ..wpoptions import default_region
 from .leads import run_pipeline
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,8 @@ def process_submission(submission_id: int) -> dict[str, Any]:
     db = get_db(cfg)
     submission_id = int(submission_id)
     intake = in_transaction(
-        db.Session, lambda s: intake_submission(s, submission_id, cfg.default_region))
+        db.ReadCommitted,
+        lambda s: intake_submission(s, submission_id, default_region(s, cfg)), attempts=10)
     if intake is None:
         log.warning("submission %s not found; nothing to do", submission_id)
         return {"submission_id": submission_id, "state": "missing"}

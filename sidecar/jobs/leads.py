@@ -9,6 +9,7 @@ from ..db import Database, get_db
 from ..leads.alerts import notify_agent
 from ..leads.pipeline import mark_processed, prepare_lead
 from ..tx import in_transaction
+from ..wpoptions import default_region
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,8 @@ def run_pipeline(db: Database, cfg: Config, lead_id: int) -> dict[str, Any]:
     """normalize -> score -> assign -> alert the agent -> 'processed', then
     announce inquiries added to the lead since. Each step runs once per lead and
     each alert once (messages are keyed), so any number of reruns is harmless."""
-    prepared = in_transaction(db.Session, lambda s: prepare_lead(s, lead_id, cfg.default_region))
+    prepared = in_transaction(
+        db.Session, lambda s: prepare_lead(s, lead_id, default_region(s, cfg)))
     if prepared is None:
         log.warning("lead %s not found; nothing to do", lead_id)
         return {"lead_id": lead_id, "state": "missing"}
