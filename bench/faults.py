@@ -28,45 +28,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import requests
 from faultkit import FaultStack, audit, form_tokens, make_visitors, run_load, wait_quiet
-from redis import Redis
 from standins import SendGridStandIn, TwilioStandIn
 
 
 def fault_plan(fs: FaultStack, twilio: TwilioStandIn, duration: float) -> list:
-    def lose_taken() -> None:
-        fs.pause_workers()
-        time.sleep(1.0)
-        r = Redis(port=fs.redis_port)
-        for _ in range(5):
-            if r.lpop("rq:queue:high") is not None:
-                fs.events.append("lost a taken job")
-        fs.resume_workers()
-
-    def redis_holding_jobs() -> None:
-        fs.pause_workers()
-        time.sleep(2.0)
-        fs.events.append(f"redis held {Redis(port=fs.redis_port).llen('rq:queue:high')} jobs")
-        fs.kill_redis(1.0)
-        fs.resume_workers()
-
-    def mid_sms() -> None:
-        armed = threading.Event()
-
-        def hook(form: dict[str, str]) -> None:
-            if armed.is_set():
-                return
-            armed.set()
-            twilio.on_create = None
-            for name in fs.worker_names():
-                if name != f"worker{fs.workers + 1}":
-                    fs.kill(name)
-            time.sleep(0.2)
-        twilio.on_create = hook
-
-    steps = [lambda: fs.kill("worker1"), lose_taken, redis_holding_jobs,
-             lambda: fs.kill_mariadb(1.5), mid_sms, lambda: fs.kill("sidecar"),
+    steps = [lambda: fs.kill("worker1"), lambda: fs.lose_taken_jobs(5),
+             lambda: fs.kill_redis_holding_jobs(2.0), lambda: fs.kill_mariadb(1.5),
+             lambda: fs.kill_workers_mid_sms(twilio), lambda: fs.kill("sidecar"),
              lambda: fs.kill("scheduler"), lambda: fs.kill("worker2"),
-             lambda: fs.kill_mariadb(1.0), redis_holding_jobs]
+             lambda: fs.kill_mariadb(1.0), lambda: fs.kill_redis_holding_jobs(2.0)]
     gap = duration * 0.8 / len(steps)
     return [(5 + i * gap, step) for i, step in enumerate(steps)]
 

@@ -189,6 +189,52 @@ class FaultStack:
     def worker_names(self) -> list[str]:
         return [n for n in self.stack.procs if n.startswith("worker")]
 
+    def lose_taken_jobs(self, n: int = 3) -> None:
+        """What a worker killed between popping a job and registering it leaves
+        behind: jobs in no queue and no registry (popped here and dropped)."""
+        from redis import Redis
+
+        self.pause_workers()
+        try:
+            time.sleep(1.0)
+            r = Redis(port=self.redis_port)
+            for _ in range(n):
+                if r.lpop("rq:queue:high") is not None:
+                    self.events.append("lost a taken job")
+        finally:
+            self.resume_workers()
+
+    def kill_redis_holding_jobs(self, fill_for: float = 1.5) -> None:
+        """Workers paused while submissions keep coming, then Redis killed."""
+        from redis import Redis
+
+        self.pause_workers()
+        try:
+            time.sleep(fill_for)
+            queued = Redis(port=self.redis_port).llen("rq:queue:high")
+            self.events.append(f"redis held {queued} queued job(s) when killed")
+            self.kill_redis(down_for=1.0)
+        finally:
+            self.resume_workers()
+
+    def kill_workers_mid_sms(self, twilio: Any) -> threading.Event:
+        """Arms the Twilio stand-in: while it accepts the next SMS, the in-process
+        workers are killed (Twilio has the message; our row is left 'sending')."""
+        done = threading.Event()
+
+        def hook(form: dict[str, str]) -> None:
+            if done.is_set():
+                return
+            done.set()
+            twilio.on_create = None
+            for name in self.worker_names():
+                if name != f"worker{self.workers + 1}":      # not the forking one on `low`
+                    self.kill(name)
+            time.sleep(0.2)
+
+        twilio.on_create = hook
+        return done
+
     # -- reading -----------------------------------------------------------------------
 
     def sql(self, statement: str, *args: Any) -> list[dict[str, Any]]:

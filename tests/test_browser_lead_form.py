@@ -182,7 +182,7 @@ def test_a_logged_in_user_can_use_the_form_too(crm, agents, db, page):
 
 def test_block_can_be_inserted_in_the_editor_and_previews_the_form(wordpress, page):
     login(page, wordpress, "admin")
-    page.goto("/wp-admin/post-new.php?post_type=page")
+    page.goto("/wp-admin/post-new.php?post_type=page", timeout=90000)  # the editor is heavy
     page.wait_for_function("window.wp && wp.blocks && wp.blocks.getBlockType('senw-crm/lead-form')"
                            " && wp.data && wp.data.select('core/block-editor')", timeout=60000)
     assert page.evaluate("wp.blocks.getBlockType('senw-crm/lead-form').title") == "SENW lead form"

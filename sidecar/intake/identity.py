@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..db import get_db
+from ..leads.dedupe import root_person
 from ..leads.normalize import InvalidContact, normalize_email, normalize_phone
 
 
@@ -43,20 +44,6 @@ def normalized_contacts(fields: dict[str, Any], region: str) -> Contacts:
         except InvalidContact as exc:
             out.problems.append(exc.message)
     return out
-
-
-def root_person(session: Session, person_id: int) -> int:
-    """Follow merged_into to the person that absorbed this one."""
-    db = get_db()
-    seen: set[int] = set()
-    while person_id not in seen:
-        seen.add(person_id)
-        target = session.execute(db.sql("SELECT merged_into FROM {t:people} WHERE id = :id"),
-                                 {"id": person_id}).scalar()
-        if target is None:
-            return person_id
-        person_id = int(target)
-    return person_id
 
 
 def owner(session: Session, kind: str, value: str | None) -> int | None:

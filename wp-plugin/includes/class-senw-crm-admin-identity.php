@@ -241,15 +241,6 @@ class SENW_CRM_Admin_Identity {
 	}
 
 	private static function notices() {
-		$messages = self::messages();
-		$notices  = array();
-		foreach ( array( 'senw_notice' => 'success', 'senw_error' => 'error' ) as $arg => $type ) {
-			// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- display only, known codes.
-			$code = isset( $_GET[ $arg ] ) ? sanitize_key( wp_unslash( $_GET[ $arg ] ) ) : '';
-			if ( isset( $messages[ $code ] ) ) {
-				$notices[] = array( $type, $messages[ $code ] );
-			}
-		}
-		return $notices;
+		return SENW_CRM_Admin::notices(); // Its codes include messages() above.
 	}
 }
