@@ -9,6 +9,10 @@
  * sidecar normalizes it and, where it belongs to someone else, records a
  * duplicate candidate for a person to decide on). A shared table of tricky
  * inputs (tests/data/phone_cases.json) keeps both sides in step.
+ *
+ * Numbers are shown as people read them (display()): the national format of
+ * the CRM's default region ((503) 555-0100 for the US and Canada), and in
+ * international form for other countries.
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -18,8 +22,24 @@ class SENW_CRM_Phone {
 	/** An extension at the end ("x12", "ext. 12", "extension 12", "#12"): E.164 drops it. */
 	const EXTENSION = '/\s*(?:,|;|x|ext\.?|extension|#)\s*\d{1,7}\s*$/i';
 
+	/** Regions of the North American Numbering Plan that read +1 numbers nationally. */
+	const NANP = array( 'US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP' );
+
 	/** @var array|null */
 	private static $patterns = null;
+
+	public static function display( $e164 ) {
+		$e164 = (string) $e164;
+		if ( ! preg_match( '/^\+\d{7,15}$/', $e164 ) ) {
+			return $e164;
+		}
+		if ( preg_match( '/^\+1(\d{3})(\d{3})(\d{4})$/', $e164, $m ) ) {
+			$national = sprintf( '(%s) %s-%s', $m[1], $m[2], $m[3] );
+			return in_array( SENW_CRM_Settings::default_region(), self::NANP, true ) ? $national : '+1 ' . $national;
+		}
+		// Elsewhere: the country code, then the rest in groups (no national rules known here).
+		return '+' . trim( chunk_split( substr( $e164, 1 ), 3, ' ' ) );
+	}
 
 	/**
 	 * E.164 exactly as the sidecar would write it, or null when this class

@@ -33,6 +33,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Identity',
 		'SENW_CRM_Admin_Teams',
 		'SENW_CRM_Admin_Audit',
+		'SENW_CRM_Saved_Searches',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
