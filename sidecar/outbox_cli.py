@@ -45,7 +45,7 @@ def _parked(args: argparse.Namespace) -> int:
     with db.engine.connect() as conn:
         rows = conn.execute(db.sql(
             "SELECT id, topic, queue, created_at, attempts, last_error FROM {t:outbox} "
-            "WHERE parked_at IS NOT NULL AND dispatched_at IS NULL ORDER BY id")).all()
+            "WHERE parked_at IS NOT NULL AND completed_at IS NULL ORDER BY id")).all()
     for r in rows:
         # The payload is not printed: it is the job's input, not needed to triage.
         print(f"{r.id}\t{r.topic}\t{r.queue}\t{r.created_at:%Y-%m-%d %H:%M:%S}\t"
@@ -58,8 +58,9 @@ def _release(args: argparse.Namespace) -> int:
     _, db = _db()
     with db.engine.begin() as conn:
         n = conn.execute(db.sql(
-            "UPDATE {t:outbox} SET parked_at = NULL WHERE id IN :ids "
-            "AND parked_at IS NOT NULL AND dispatched_at IS NULL"
+            "UPDATE {t:outbox} SET parked_at = NULL, dispatched_at = NULL, started_at = NULL, "
+            "lease_until = NULL, available_at = NULL, failures = 0 WHERE id IN :ids "
+            "AND parked_at IS NOT NULL AND completed_at IS NULL"
         ).bindparams(bindparam("ids", expanding=True)), {"ids": args.ids}).rowcount
     print(f"{n} released; the next dispatch pass retries them")
     return 0

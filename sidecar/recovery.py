@@ -121,6 +121,7 @@ def reconcile_leases(db: Database, redis: Redis, result: Reconciled) -> None:
             if backoff(failures) is None:
                 n = conn.execute(db.sql(
                     "UPDATE {t:outbox} SET failures = :f, parked_at = NOW(6), lease_until = NULL, "
+            "dispatched_at = NULL, "
                     "last_error = :e WHERE id = :id AND attempts = :a AND completed_at IS NULL "
                     "AND lease_until < NOW(6)"),
                     {"f": failures, "id": r.id, "a": r.attempts,

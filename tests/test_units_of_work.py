@@ -125,6 +125,14 @@ def test_a_failure_is_retried_by_the_database_then_parked(udb, r, monkeypatch):
             run_outbox(doomed, attempt)
     parked = row(udb, doomed)
     assert parked["parked_at"] is not None and "gave up after 2 failures" in parked["last_error"]
+    assert dispatch_pending(udb, r).dispatched == []       # parked: left for a person
+    # A person fixes the cause and releases it (`senw-crm outbox release`): it runs again.
+    with udb.engine.begin() as conn:
+        conn.execute(udb.sql("UPDATE {t:outbox} SET parked_at = NULL, dispatched_at = NULL, "
+                             "failures = 0 WHERE id = :id"), {"id": doomed})
+    probe_jobs.FAILURES_LEFT["doomed"] = 0
+    assert dispatch_pending(udb, r).dispatched == [doomed]
+    assert run_outbox(doomed, 3) == 1
 
 
 def test_a_hand_out_lost_in_redis_is_handed_out_again(udb, r):

@@ -90,6 +90,7 @@ def record_failure(s: Session, outbox_id: int, attempt: int, error: str) -> str:
     if wait is None:
         s.execute(db.sql(
             "UPDATE {t:outbox} SET failures = :f, parked_at = NOW(6), lease_until = NULL, "
+            "dispatched_at = NULL, "
             "last_error = :e WHERE id = :id"),
             {"f": failures, "e": f"gave up after {failures} failures: {error}"[:500],
              "id": outbox_id})

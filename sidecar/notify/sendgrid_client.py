@@ -52,8 +52,7 @@ class SendGridClient:
     def send_email(self, to: str, subject: str, text: str, key: str = "") -> Sent:
         sg = SendGridAPIClient(api_key=self.api_key, host=self.base_url)
         sg.client.timeout = self.timeout
-        mail = Mail(from_email=self.from_email, to_emails=to, subject=subject,
-                    plain_text_content=text)
+        mail = self.compose(to, subject, text)
         if key:
             # Our idempotency key travels with the mail (SendGrid custom_args,
             # "unique_args" in Email Activity), so a send cut short can be found.
@@ -61,6 +60,12 @@ class SendGridClient:
         response, attempts = call_with_retries(
             self.provider, lambda: sg.send(mail), _classify, self.policy)
         return Sent(str(response.headers.get("X-Message-Id") or ""), attempts)
+
+    def compose(self, to: str, subject: str, text: str) -> Mail:
+        """The mail before sending; subclasses add headers (listing alerts'
+        one-click unsubscribe)."""
+        return Mail(from_email=self.from_email, to_emails=to, subject=subject,
+                    plain_text_content=text)
 
     def find_sent(self, key: str) -> str | None:
         """The SendGrid message id of the mail sent with our key, or None when

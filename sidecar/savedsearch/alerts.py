@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..config import Config
 from ..db import Database, get_db
 from ..leads.timeline import add_activity
-from ..notify.messages import Outcome, Outgoing, send_once
+from ..notify.messages import CONTACT, Outcome, Outgoing, send_once
 from ..tx import in_transaction
 from .mailer import AlertMailer
 
@@ -104,7 +104,8 @@ def compose(s: Session, cfg: Config, pid: int) -> tuple[Outgoing, list[int], dic
     ids = [int(r["id"]) for r in rows]
     msg = Outgoing(idempotency_key=f"alert-{pid}-{ids[-1]}", channel="email",
                    to_address=str(p["email"]), subject=subject, body=body,
-                   lead_id=p["lead_id"], person_id=p["person_id"])
+                   lead_id=p["lead_id"], person_id=p["person_id"],
+                   audience=CONTACT)   # to a visitor: never sent twice (notify/messages.py)
     return msg, ids, dict(p)
 
 

@@ -3,12 +3,10 @@ unsubscribe headers (List-Unsubscribe with the HTTPS URL and
 List-Unsubscribe-Post: List-Unsubscribe=One-Click) on each message."""
 from __future__ import annotations
 
-from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Header, Mail
 
 from ..config import Config
-from ..notify.retry import Sent, call_with_retries
-from ..notify.sendgrid_client import SendGridClient, _classify
+from ..notify.sendgrid_client import SendGridClient
 
 
 class AlertMailer(SendGridClient):
@@ -24,14 +22,9 @@ class AlertMailer(SendGridClient):
         other.unsubscribe = url
         return other
 
-    def send_email(self, to: str, subject: str, text: str) -> Sent:
-        sg = SendGridAPIClient(api_key=self.api_key, host=self.base_url)
-        sg.client.timeout = self.timeout
-        mail = Mail(from_email=self.from_email, to_emails=to, subject=subject,
-                    plain_text_content=text)
+    def compose(self, to: str, subject: str, text: str) -> Mail:
+        mail = super().compose(to, subject, text)
         if self.unsubscribe:
             mail.add_header(Header("List-Unsubscribe", f"<{self.unsubscribe}>"))
             mail.add_header(Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
-        response, attempts = call_with_retries(
-            self.provider, lambda: sg.send(mail), _classify, self.policy)
-        return Sent(str(response.headers.get("X-Message-Id") or ""), attempts)
+        return mail
