@@ -30,7 +30,7 @@ def seed(db: Database, agents: int, rules: int) -> None:
             " CONCAT('ragent', seq, '@example.com'), NOW(), CONCAT('Agent ', seq)"
             f" FROM seq_1_to_{agents}")
         ids = [r[0] for r in conn.exec_driver_sql(
-            f"SELECT ID FROM {p}users WHERE user_login LIKE 'ragent%' ORDER BY ID")]
+            f"SELECT ID FROM {p}users WHERE user_login LIKE 'ragent%%' ORDER BY ID")]
         conn.execute(db.sql("INSERT INTO {t:agents} (user_id, active, email, capacity) VALUES (:u, 1, '', :c)"),
                      [{"u": u, "c": 1000 if i % 2 else None} for i, u in enumerate(ids)])
         for t in range(10):
