@@ -7,7 +7,11 @@
  *
  * Options (env): SENW_ADMIN_USER, SENW_ADMIN_PASSWORD, SENW_ADMIN_EMAIL,
  * SENW_DEMO_USERS=1 to create one demo user per CRM role (password in
- * SENW_DEMO_PASSWORD).
+ * SENW_DEMO_PASSWORD), SENW_BROKERAGE_NAME (the site's name on a new install).
+ *
+ * The public site is set up as a brokerage's: its name, a home page with the
+ * listing search, a menu (Listings, Contact), and none of WordPress's sample
+ * content.
  */
 if ( 'cli' !== PHP_SAPI ) {
 	exit( 1 );
@@ -24,7 +28,7 @@ $admin_pass = getenv( 'SENW_ADMIN_PASSWORD' ) ?: 'admin';
 $admin_mail = getenv( 'SENW_ADMIN_EMAIL' ) ?: 'admin@example.com';
 
 if ( ! is_blog_installed() ) {
-	$result = wp_install( 'SENW Realty', $admin_user, $admin_mail, true, '', wp_slash( $admin_pass ) );
+	$result = wp_install( getenv( 'SENW_BROKERAGE_NAME' ) ?: 'SENW Realty', $admin_user, $admin_mail, true, '', wp_slash( $admin_pass ) );
 	if ( is_wp_error( $result ) ) {
 		fwrite( STDERR, $result->get_error_message() . "\n" );
 		exit( 1 );
@@ -134,3 +138,80 @@ if ( ! get_page_by_path( 'listings' ) ) {
 	}
 	echo "listings page created\n";
 }
+
+// The site reads as the brokerage's: name and tagline, no sample content.
+$brokerage = get_option( 'senw_crm_brokerage_name', '' );
+if ( '' === $brokerage ) {
+	update_option( 'senw_crm_brokerage_name', get_option( 'blogname' ) );
+}
+if ( in_array( get_option( 'blogdescription' ), array( '', 'Just another WordPress site' ), true ) ) {
+	update_option( 'blogdescription', 'Homes for sale and for lease' );
+}
+foreach ( array( array( 'hello-world', 'post' ), array( 'sample-page', 'page' ) ) as $senw_sample ) {
+	$senw_found = get_page_by_path( $senw_sample[0], OBJECT, $senw_sample[1] );
+	if ( $senw_found ) {
+		wp_delete_post( $senw_found->ID, true );
+		echo "removed sample {$senw_sample[1]} {$senw_sample[0]}\n";
+	}
+}
+foreach ( get_comments( array( 'author_email' => 'wapuu@wordpress.example' ) ) as $senw_comment ) {
+	wp_delete_comment( $senw_comment->comment_ID, true );
+}
+
+// The home page is the listing search.
+$senw_home = get_page_by_path( 'home' );
+if ( ! $senw_home ) {
+	$senw_home_id = wp_insert_post(
+		array(
+			'post_type'    => 'page',
+			'post_status'  => 'publish',
+			'post_title'   => 'Find your next home',
+			'post_name'    => 'home',
+			'post_content' => "<!-- wp:paragraph -->\n<p>Search every listing in the MLS, updated through the day. Save a search to hear about new homes and price drops first.</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:shortcode -->\n[senw_listing_search]\n<!-- /wp:shortcode -->",
+			'post_author'  => $admin ? $admin->ID : 1,
+		),
+		true
+	);
+	if ( is_wp_error( $senw_home_id ) ) {
+		fwrite( STDERR, 'home page: ' . $senw_home_id->get_error_message() . "\n" );
+		exit( 1 );
+	}
+	echo "home page created\n";
+} else {
+	$senw_home_id = $senw_home->ID;
+}
+update_option( 'show_on_front', 'page' );
+update_option( 'page_on_front', (int) $senw_home_id );
+
+// The menu: Listings, Contact (the default theme's header navigation shows the latest menu).
+if ( ! get_page_by_path( 'main-menu', OBJECT, 'wp_navigation' ) ) {
+	$senw_links = '';
+	foreach ( array( 'listings', 'contact' ) as $senw_slug ) {
+		$senw_page = get_page_by_path( $senw_slug );
+		if ( $senw_page ) {
+			$senw_links .= '<!-- wp:navigation-link ' . wp_json_encode(
+				array(
+					'label' => $senw_page->post_title,
+					'type'  => 'page',
+					'id'    => $senw_page->ID,
+					'url'   => get_permalink( $senw_page ),
+					'kind'  => 'post-type',
+				)
+			) . " /-->\n";
+		}
+	}
+	wp_insert_post(
+		array(
+			'post_type'    => 'wp_navigation',
+			'post_status'  => 'publish',
+			'post_title'   => 'Main menu',
+			'post_name'    => 'main-menu',
+			'post_content' => $senw_links,
+		)
+	);
+	echo "menu created\n";
+}
+
+// Readable listing permalinks (/listings/<key>/<address>/).
+SENW_CRM_Listing_Seo::rewrite();
+flush_rewrite_rules( false );

@@ -229,9 +229,10 @@ def test_search_form_in_the_browser_gives_a_short_shareable_url(seeded, wordpres
     page.fill("#senw-ls-min_beds", "2")
     page.click(".senw-listings-submit")
     page.wait_for_url("**min_beds=2**")
-    assert parse_qs(urlparse(page.url).query) == {"city": [CITIES[1]], "min_beds": ["2"], "sort": ["newest"]}
+    assert parse_qs(urlparse(page.url).query) == {"city": [CITIES[1]], "min_beds": ["2"], "sort": ["active"]}
+    # Active listings first by default, each group newest first.
     expected = keys_where(seeded, f"{PUBLIC} AND City = :c AND BedroomsTotal >= 2", {"c": CITIES[1]},
-                          "ORDER BY id DESC")
+                          "ORDER BY StandardStatus = 'Active' DESC, id DESC")
     cards = page.locator(".senw-listing-card").evaluate_all("els => els.map(e => e.dataset.listingKey)")
     assert cards == expected[:12]
     # the same URL in another browser shows the same page

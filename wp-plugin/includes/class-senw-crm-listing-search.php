@@ -23,6 +23,7 @@ class SENW_CRM_Listing_Search {
 	/** Public sort choices: key => array( label, orderby, order ). */
 	public static function sorts() {
 		return array(
+			'active'     => array( __( 'Active first', 'senw-crm' ), 'active', 'desc' ),
 			'newest'     => array( __( 'Newest', 'senw-crm' ), 'newest', 'desc' ),
 			'updated'    => array( __( 'Recently updated', 'senw-crm' ), 'modified', 'desc' ),
 			'price_asc'  => array( __( 'Price (low to high)', 'senw-crm' ), 'price', 'asc' ),
@@ -40,18 +41,99 @@ class SENW_CRM_Listing_Search {
 		add_filter( 'document_title_parts', array( __CLASS__, 'listing_title' ) );
 	}
 
-	/** The ?listing= key when the current page holds the search shortcode, else ''. */
+	/**
+	 * The listing key this request asks for (the permalink's
+	 * /listings/<key>/<slug>/ or the old ?listing=) when the page holds the
+	 * search shortcode, else ''.
+	 */
 	private static function requested_key() {
+		if ( ! is_singular() ) {
+			return '';
+		}
+		$key = (string) get_query_var( SENW_CRM_Listing_Seo::QUERY_VAR );
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a public page view.
-		if ( ! isset( $_GET['listing'] ) || ! is_string( $_GET['listing'] ) || ! is_singular() ) {
+		if ( '' === $key && isset( $_GET['listing'] ) && is_string( $_GET['listing'] ) ) {
+			$key = wp_unslash( $_GET['listing'] ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended, WordPress.Security.ValidatedSanitizedInput -- sanitized below.
+		}
+		if ( '' === $key ) {
 			return '';
 		}
 		$post = get_post();
 		if ( ! $post || ! has_shortcode( $post->post_content, 'senw_listing_search' ) ) {
 			return '';
 		}
-		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a public page view.
-		return sanitize_text_field( wp_unslash( $_GET['listing'] ) );
+		return sanitize_text_field( rawurldecode( $key ) );
+	}
+
+	/** The public listing the current request shows, or null. */
+	public static function current_listing() {
+		$key = self::requested_key();
+		return '' === $key ? null : self::public_listing( $key );
+	}
+
+	/** A lease (Residential Lease, Commercial Lease): its price is per month. */
+	public static function is_lease( array $l ) {
+		return false !== stripos( (string) ( $l['PropertyType'] ?? '' ), 'lease' );
+	}
+
+	/** The list price as shown: $450,000, or $2,400/mo for a lease; '' without one. */
+	public static function price( array $l ) {
+		if ( ! isset( $l['ListPrice'] ) || null === $l['ListPrice'] || '' === (string) $l['ListPrice'] ) {
+			return '';
+		}
+		$price = '$' . number_format_i18n( (float) $l['ListPrice'] );
+		/* translators: %s: monthly rent */
+		return self::is_lease( $l ) ? sprintf( __( '%s/mo', 'senw-crm' ), $price ) : $price;
+	}
+
+	/**
+	 * The short facts of a result card, only those the listing has:
+	 * "3 bd", "2 ba", "1,850 sq ft".
+	 *
+	 * @return string[]
+	 */
+	public static function card_facts( array $l ) {
+		$facts = array();
+		if ( isset( $l['BedroomsTotal'] ) && '' !== (string) $l['BedroomsTotal'] ) {
+			/* translators: %s: bedrooms */
+			$facts[] = sprintf( __( '%s bd', 'senw-crm' ), number_format_i18n( (int) $l['BedroomsTotal'] ) );
+		}
+		if ( isset( $l['BathroomsTotalInteger'] ) && '' !== (string) $l['BathroomsTotalInteger'] ) {
+			/* translators: %s: bathrooms */
+			$facts[] = sprintf( __( '%s ba', 'senw-crm' ), number_format_i18n( (int) $l['BathroomsTotalInteger'] ) );
+		}
+		if ( isset( $l['LivingArea'] ) && '' !== (string) $l['LivingArea'] ) {
+			/* translators: %s: living area */
+			$facts[] = sprintf( __( '%s sq ft', 'senw-crm' ), number_format_i18n( (float) $l['LivingArea'] ) );
+		}
+		return $facts;
+	}
+
+	/** The search's own page (the listings page), where results and listings live. */
+	public static function search_url() {
+		$page = SENW_CRM_Listing_Seo::page();
+		if ( $page ) {
+			return get_permalink( $page );
+		}
+		$url = get_permalink();
+		return $url ? $url : home_url( '/' );
+	}
+
+	/** The visitor's search terms among $raw: known filter keys and the sort. */
+	private static function kept_search( array $raw ) {
+		$keep = array();
+		foreach ( array_keys( SENW_CRM_Properties::filters() ) as $name ) {
+			if ( isset( $raw[ $name ] ) && '' !== $raw[ $name ] ) {
+				$keep[ $name ] = $raw[ $name ];
+			}
+		}
+		if ( isset( $raw['sort'] ) && 'active' !== $raw['sort'] && isset( self::sorts()[ $raw['sort'] ] ) ) {
+			$keep['sort'] = $raw['sort'];
+		}
+		if ( isset( $raw['pg'] ) && absint( $raw['pg'] ) > 1 ) {
+			$keep['pg'] = (string) absint( $raw['pg'] );
+		}
+		return $keep;
 	}
 
 	/** A public listing by key, looked up once per request. */
@@ -121,10 +203,10 @@ class SENW_CRM_Listing_Search {
 
 	/** The listing's public address as the page title. */
 	public static function listing_title( $parts ) {
-		$key     = self::requested_key();
-		$listing = '' !== $key ? self::public_listing( $key ) : null;
+		$listing = self::current_listing();
 		if ( $listing ) {
-			$parts['title'] = SENW_CRM_Properties::public_address( $listing );
+			$price          = self::price( $listing );
+			$parts['title'] = SENW_CRM_Properties::public_address( $listing ) . ( '' !== $price ? ' – ' . $price : '' );
 		}
 		return $parts;
 	}
@@ -149,40 +231,31 @@ class SENW_CRM_Listing_Search {
 
 	public static function shortcode( $atts ) {
 		wp_enqueue_style( 'senw-crm-listings' );
+		wp_enqueue_script( 'senw-crm-listings' );
 		$raw  = self::input();
-		$base = get_permalink();
-		$base = $base ? $base : home_url( '/' );
-		if ( isset( $raw['listing'] ) && '' !== $raw['listing'] ) {
-			return self::listing_page( $raw['listing'], $base );
+		$base = self::search_url();
+		$key  = self::requested_key();
+		if ( '' !== $key ) {
+			return self::listing_page( $key, add_query_arg( array_map( 'rawurlencode', self::kept_search( $raw ) ), $base ) );
 		}
 
 		list( $filters, $errors ) = SENW_CRM_Properties::parse_filters( $raw, false );
 		$sorts                    = self::sorts();
-		$sort                     = isset( $raw['sort'], $sorts[ $raw['sort'] ] ) ? $raw['sort'] : 'newest';
+		$sort                     = isset( $raw['sort'], $sorts[ $raw['sort'] ] ) ? $raw['sort'] : 'active';
 		$page                     = isset( $raw['pg'] ) ? max( 1, min( 10000, absint( $raw['pg'] ) ) ) : 1;
 		$result                   = SENW_CRM_Properties::search( $filters, $sorts[ $sort ][1], $sorts[ $sort ][2], $page, self::PER_PAGE, true );
 		$pages                    = (int) ceil( $result['total'] / self::PER_PAGE );
-		wp_enqueue_script( 'senw-crm-listings' );
 
 		// Links keep the visitor's filters; only known keys go back into URLs.
-		$keep = array();
-		foreach ( array_keys( SENW_CRM_Properties::filters() ) as $name ) {
-			if ( isset( $raw[ $name ] ) && '' !== $raw[ $name ] ) {
-				$keep[ $name ] = $raw[ $name ];
-			}
-		}
-		if ( 'newest' !== $sort ) {
-			$keep['sort'] = $sort;
-		}
+		$keep = self::kept_search( $raw );
+		unset( $keep['pg'] );
 		$cards = array();
 		foreach ( $result['rows'] as $row ) {
 			$cards[] = array(
-				'url'     => add_query_arg( 'listing', rawurlencode( $row['ListingKey'] ), $base ),
+				'url'     => SENW_CRM_Listing_Seo::url( $row, $page > 1 ? $keep + array( 'pg' => (string) $page ) : $keep ),
 				'photo'   => $row['first_photo_url'],
-				'price'   => null === $row['ListPrice'] ? '' : '$' . number_format_i18n( (float) $row['ListPrice'] ),
-				'beds'    => $row['BedroomsTotal'],
-				'baths'   => $row['BathroomsTotalInteger'],
-				'area'    => null === $row['LivingArea'] ? '' : number_format_i18n( (float) $row['LivingArea'] ),
+				'price'   => self::price( $row ),
+				'facts'   => self::card_facts( $row ),
 				'address' => SENW_CRM_Properties::public_address( $row ),
 				'status'  => $row['StandardStatus'],
 				'type'    => $row['PropertyType'],
@@ -229,6 +302,7 @@ class SENW_CRM_Listing_Search {
 			array(
 				'listing'  => $listing,
 				'address'  => SENW_CRM_Properties::public_address( $listing ),
+				'price'    => self::price( $listing ),
 				'photos'   => SENW_CRM_Properties::photos( $listing['ListingKey'] ),
 				'open'     => SENW_CRM_Properties::open_houses( $listing['ListingKey'] ),
 				'facts'    => SENW_CRM_Properties::facts( $listing ),

@@ -27,6 +27,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Sync',
 		'SENW_CRM_Mls_Field_Problems',
 		'SENW_CRM_Listing_Search',
+		'SENW_CRM_Listing_Seo',
 		'SENW_CRM_Settings',
 		'SENW_CRM_Admin_Teams',
 		'SENW_CRM_Admin_Audit',

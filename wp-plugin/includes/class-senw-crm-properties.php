@@ -274,6 +274,10 @@ class SENW_CRM_Properties {
 	 * newest listings first.
 	 */
 	public static function order_sql( $orderby, $order ) {
+		if ( 'active' === $orderby ) {
+			// Active listings first, each group newest first.
+			return "ORDER BY StandardStatus = 'Active' DESC, id DESC";
+		}
 		$column = isset( self::SORTS[ $orderby ] ) ? self::SORTS[ $orderby ] : 'id';
 		$dir    = 'asc' === strtolower( (string) $order ) ? 'ASC' : 'DESC';
 		return 'id' === $column ? "ORDER BY id {$dir}" : "ORDER BY {$column} {$dir}, id {$dir}";

@@ -19,7 +19,7 @@ $senw_values = $result['values'];
 	</div>
 <?php else : ?>
 	<form class="senw-lead-form" id="<?php echo esc_attr( $form_id ); ?>" method="post" action="<?php echo esc_url( $action ); ?>" novalidate>
-		<h3 class="senw-lead-form-title"><?php echo esc_html( $title ); ?></h3>
+		<h2 class="senw-lead-form-title"><?php echo esc_html( $title ); ?></h2>
 		<div class="senw-form-error" role="alert" data-senw-error="_form"><?php echo isset( $senw_errors['_form'] ) ? esc_html( $senw_errors['_form'] ) : ''; ?></div>
 		<?php
 		foreach ( $fields as $senw_name => $senw_field ) :

@@ -4,6 +4,7 @@
  *
  * @var array   $listing  Public columns of the listing.
  * @var string  $address  The address the MLS allows us to show.
+ * @var string  $price    The price as shown ($2,400/mo for a lease).
  * @var array[] $photos   Media rows in Order.
  * @var array   $facts    Label => value.
  * @var array[] $open     Upcoming open houses.
@@ -13,18 +14,36 @@
 
 defined( 'ABSPATH' ) || exit;
 ?>
-<article class="senw-listing" data-listing-key="<?php echo esc_attr( $listing['ListingKey'] ); ?>">
+<article class="senw-listing alignwide" data-listing-key="<?php echo esc_attr( $listing['ListingKey'] ); ?>">
 	<p><a href="<?php echo esc_url( $back_url ); ?>" class="senw-listing-back">&larr; <?php esc_html_e( 'All listings', 'senw-crm' ); ?></a></p>
 	<h2 class="senw-listing-title"><?php echo esc_html( $address ); ?></h2>
 	<p class="senw-listing-headline">
-		<span class="senw-listing-price"><?php echo esc_html( null === $listing['ListPrice'] ? '' : '$' . number_format_i18n( (float) $listing['ListPrice'] ) ); ?></span>
-		<span class="senw-listing-status"><?php echo esc_html( (string) $listing['StandardStatus'] ); ?></span>
+		<span class="senw-listing-price"><?php echo esc_html( $price ); ?></span>
+		<span class="senw-listing-status senw-status-<?php echo esc_attr( sanitize_html_class( strtolower( (string) $listing['StandardStatus'] ) ) ); ?>"><?php echo esc_html( (string) $listing['StandardStatus'] ); ?></span>
 	</p>
-	<div class="senw-listing-photos">
-		<?php foreach ( $photos as $senw_photo ) : ?>
-			<img src="<?php echo esc_url( $senw_photo['MediaURL'] ); ?>" alt="<?php echo esc_attr( (string) $senw_photo['ShortDescription'] ); ?>" loading="lazy">
-		<?php endforeach; ?>
-	</div>
+	<?php if ( $photos ) : ?>
+		<?php $senw_count = count( $photos ); ?>
+		<div class="senw-gallery" data-count="<?php echo esc_attr( (string) $senw_count ); ?>" aria-roledescription="<?php esc_attr_e( 'photo gallery', 'senw-crm' ); ?>" aria-label="<?php esc_attr_e( 'Photos', 'senw-crm' ); ?>">
+			<div class="senw-gallery-track" tabindex="0">
+				<?php foreach ( $photos as $senw_i => $senw_photo ) : ?>
+					<figure class="senw-gallery-slide" data-index="<?php echo esc_attr( (string) $senw_i ); ?>">
+						<img src="<?php echo esc_url( $senw_photo['MediaURL'] ); ?>" alt="<?php echo esc_attr( '' !== (string) $senw_photo['ShortDescription'] ? (string) $senw_photo['ShortDescription'] : sprintf( /* translators: 1: photo number, 2: photo count, 3: address */ __( 'Photo %1$d of %2$d, %3$s', 'senw-crm' ), $senw_i + 1, $senw_count, $address ) ); ?>" <?php echo 0 === $senw_i ? 'fetchpriority="high"' : 'loading="lazy"'; ?> width="800" height="600">
+					</figure>
+				<?php endforeach; ?>
+			</div>
+			<?php if ( $senw_count > 1 ) : ?>
+				<button type="button" class="senw-gallery-prev" aria-label="<?php esc_attr_e( 'Previous photo', 'senw-crm' ); ?>">&#8249;</button>
+				<button type="button" class="senw-gallery-next" aria-label="<?php esc_attr_e( 'Next photo', 'senw-crm' ); ?>">&#8250;</button>
+			<?php endif; ?>
+			<p class="senw-gallery-count" aria-live="polite">
+				<?php
+				/* translators: 1: current photo, 2: photo count */
+				echo esc_html( sprintf( __( '%1$d / %2$d', 'senw-crm' ), 1, $senw_count ) );
+				?>
+			</p>
+		</div>
+	<?php endif; ?>
+	<h3 class="senw-listing-section"><?php esc_html_e( 'Facts', 'senw-crm' ); ?></h3>
 	<dl class="senw-listing-facts">
 		<?php foreach ( $facts as $senw_label => $senw_value ) : ?>
 			<dt><?php echo esc_html( $senw_label ); ?></dt>
@@ -32,6 +51,7 @@ defined( 'ABSPATH' ) || exit;
 		<?php endforeach; ?>
 	</dl>
 	<?php if ( $listing['PublicRemarks'] ) : ?>
+		<h3 class="senw-listing-section"><?php esc_html_e( 'Description', 'senw-crm' ); ?></h3>
 		<div class="senw-listing-remarks"><?php echo wp_kses_post( wpautop( esc_html( $listing['PublicRemarks'] ) ) ); ?></div>
 	<?php endif; ?>
 	<?php if ( $listing['VirtualTourURLUnbranded'] ) : ?>

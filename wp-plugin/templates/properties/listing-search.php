@@ -1,6 +1,7 @@
 <?php
 /**
- * [senw_listing_search]: the search form, result cards and pagination.
+ * [senw_listing_search]: the search form (the first fields in view, the rest
+ * folded under "More filters"), result cards in a grid, and pagination.
  *
  * @var string  $action  Page URL the form submits to (GET).
  * @var array   $raw     The visitor's input, to show back.
@@ -23,7 +24,7 @@ $senw_val = static function ( $name ) use ( $raw ) {
 	return isset( $raw[ $name ] ) ? $raw[ $name ] : '';
 };
 ?>
-<div class="senw-listings">
+<div class="senw-listings alignwide">
 	<form method="get" action="<?php echo esc_url( $action ); ?>" class="senw-listings-form" role="search">
 		<?php if ( $errors ) : ?>
 			<div class="senw-listings-errors" role="alert">
@@ -34,28 +35,47 @@ $senw_val = static function ( $name ) use ( $raw ) {
 				</ul>
 			</div>
 		<?php endif; ?>
+		<?php
+		// The first fields stay in view on a phone; the rest fold under "More filters".
+		$senw_main  = array( 'property_type', 'min_price', 'max_price', 'min_beds', 'city' );
+		$senw_more  = array( 'status', 'min_baths', 'min_area', 'max_area', 'postal_code', 'max_dom', 'keyword' );
+		$senw_field = static function ( $senw_name ) use ( $filters, $options, $errors, $senw_val ) {
+			$senw_id = 'senw-ls-' . $senw_name;
+			echo '<p class="senw-listings-field">';
+			printf( '<label for="%s">%s</label>', esc_attr( $senw_id ), esc_html( $filters[ $senw_name ][1] ) );
+			$senw_invalid = isset( $errors[ $senw_name ] ) ? ' aria-invalid="true" aria-describedby="' . esc_attr( 'senw-listings-error-' . $senw_name ) . '"' : '';
+			if ( isset( $options[ $senw_name ] ) ) {
+				printf( '<select name="%1$s" id="%2$s"%3$s>', esc_attr( $senw_name ), esc_attr( $senw_id ), $senw_invalid ); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
+				echo '<option value="">' . esc_html__( 'Any', 'senw-crm' ) . '</option>';
+				foreach ( $options[ $senw_name ] as $senw_option ) {
+					printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( $senw_option ), selected( SENW_CRM_Properties::lookup( $senw_val( $senw_name ), $options[ $senw_name ] ), $senw_option, false ), esc_html( $senw_option ) );
+				}
+				echo '</select>';
+			} else {
+				$senw_kind = $filters[ $senw_name ][0];
+				$senw_num  = ! in_array( $senw_kind, array( 'text', 'keyword' ), true );
+				printf(
+					'<input type="%1$s" %2$s name="%3$s" id="%4$s" value="%5$s"%6$s>',
+					$senw_num ? 'number' : 'text',
+					$senw_num ? ( 'int' === $senw_kind ? 'step="1" min="0" inputmode="numeric"' : 'step="any" min="0" inputmode="decimal"' ) : '',
+					esc_attr( $senw_name ),
+					esc_attr( $senw_id ),
+					esc_attr( $senw_val( $senw_name ) ),
+					$senw_invalid // phpcs:ignore WordPress.Security.EscapeOutput -- escaped above.
+				);
+			}
+			echo '</p>';
+		};
+		$senw_more_used = array_filter(
+			$senw_more,
+			static function ( $n ) use ( $senw_val ) {
+				return '' !== $senw_val( $n );
+			}
+		);
+		?>
 		<div class="senw-listings-fields">
-			<?php foreach ( $options as $senw_name => $senw_options ) : ?>
-				<p class="senw-listings-field">
-					<label for="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"><?php echo esc_html( $filters[ $senw_name ][1] ); ?></label>
-					<select name="<?php echo esc_attr( $senw_name ); ?>" id="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"<?php echo isset( $errors[ $senw_name ] ) ? ' aria-invalid="true"' : ''; ?>>
-						<option value=""><?php esc_html_e( 'Any', 'senw-crm' ); ?></option>
-						<?php foreach ( $senw_options as $senw_option ) : ?>
-							<option value="<?php echo esc_attr( $senw_option ); ?>" <?php selected( SENW_CRM_Properties::lookup( $senw_val( $senw_name ), $senw_options ), $senw_option ); ?>><?php echo esc_html( $senw_option ); ?></option>
-						<?php endforeach; ?>
-					</select>
-				</p>
-			<?php endforeach; ?>
-			<?php foreach ( array( 'min_price', 'max_price', 'min_beds', 'min_baths', 'min_area', 'max_area', 'city', 'postal_code', 'max_dom', 'keyword' ) as $senw_name ) : ?>
-				<?php $senw_kind = $filters[ $senw_name ][0]; ?>
-				<p class="senw-listings-field">
-					<label for="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"><?php echo esc_html( $filters[ $senw_name ][1] ); ?></label>
-					<input type="<?php echo in_array( $senw_kind, array( 'text', 'keyword' ), true ) ? 'text' : 'number'; ?>"
-						<?php echo in_array( $senw_kind, array( 'money', 'area' ), true ) ? 'step="any" min="0"' : ( 'int' === $senw_kind ? 'step="1" min="0"' : '' ); ?>
-						name="<?php echo esc_attr( $senw_name ); ?>" id="<?php echo esc_attr( 'senw-ls-' . $senw_name ); ?>"
-						value="<?php echo esc_attr( $senw_val( $senw_name ) ); ?>"
-						<?php echo isset( $errors[ $senw_name ] ) ? 'aria-invalid="true" aria-describedby="' . esc_attr( 'senw-listings-error-' . $senw_name ) . '"' : ''; ?>>
-				</p>
+			<?php foreach ( $senw_main as $senw_name ) : ?>
+				<?php $senw_field( $senw_name ); ?>
 			<?php endforeach; ?>
 			<p class="senw-listings-field">
 				<label for="senw-ls-sort"><?php esc_html_e( 'Sort', 'senw-crm' ); ?></label>
@@ -66,7 +86,15 @@ $senw_val = static function ( $name ) use ( $raw ) {
 				</select>
 			</p>
 		</div>
-		<p><button type="submit" class="senw-listings-submit"><?php esc_html_e( 'Search', 'senw-crm' ); ?></button></p>
+		<details class="senw-listings-more"<?php echo $senw_more_used || $errors ? ' open' : ''; ?>>
+			<summary><?php esc_html_e( 'More filters', 'senw-crm' ); ?></summary>
+			<div class="senw-listings-fields">
+				<?php foreach ( $senw_more as $senw_name ) : ?>
+					<?php $senw_field( $senw_name ); ?>
+				<?php endforeach; ?>
+			</div>
+		</details>
+		<p class="senw-listings-actions"><button type="submit" class="senw-listings-submit"><?php esc_html_e( 'Search', 'senw-crm' ); ?></button></p>
 	</form>
 
 	<p class="senw-listings-total">
@@ -80,21 +108,14 @@ $senw_val = static function ( $name ) use ( $raw ) {
 			<li class="senw-listing-card" data-listing-key="<?php echo esc_attr( $senw_card['key'] ); ?>">
 				<a href="<?php echo esc_url( $senw_card['url'] ); ?>">
 					<?php if ( $senw_card['photo'] ) : ?>
-						<img src="<?php echo esc_url( $senw_card['photo'] ); ?>" alt="" loading="lazy" class="senw-listing-photo">
+						<img src="<?php echo esc_url( $senw_card['photo'] ); ?>" alt="" loading="lazy" width="400" height="300" class="senw-listing-photo">
 					<?php else : ?>
 						<span class="senw-listing-photo senw-listing-nophoto"><?php esc_html_e( 'No photo', 'senw-crm' ); ?></span>
 					<?php endif; ?>
 					<span class="senw-listing-price"><?php echo esc_html( $senw_card['price'] ); ?></span>
-					<span class="senw-listing-rooms">
-						<?php
-						/* translators: 1: bedrooms, 2: bathrooms */
-						echo esc_html( sprintf( __( '%1$s bd · %2$s ba', 'senw-crm' ), (string) $senw_card['beds'], (string) $senw_card['baths'] ) );
-						if ( '' !== $senw_card['area'] ) {
-							/* translators: %s: living area */
-							echo esc_html( sprintf( __( ' · %s sq ft', 'senw-crm' ), $senw_card['area'] ) );
-						}
-						?>
-					</span>
+					<?php if ( $senw_card['facts'] ) : ?>
+						<span class="senw-listing-rooms"><?php echo esc_html( implode( ' · ', $senw_card['facts'] ) ); ?></span>
+					<?php endif; ?>
 					<span class="senw-listing-address"><?php echo esc_html( $senw_card['address'] ); ?></span>
 					<span class="senw-listing-status"><?php echo esc_html( $senw_card['status'] ); ?></span>
 				</a>
