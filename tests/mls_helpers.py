@@ -34,10 +34,12 @@ _seeds = iter(range(20, 100))
 
 
 @pytest.fixture
-def make_feed() -> Iterator[Any]:
+def make_feed(db: Database) -> Iterator[Any]:
     """make_feed(count, settings=None, **LocalFeed options) -> (LocalFeed,
-    FeedSettings) with its own seed and its own feed id."""
+    FeedSettings) with its own seed and its own feed id; afterwards the feed's
+    rows go, so the session's other tests find the tables as they were."""
     feeds: list[LocalFeed] = []
+    ids: list[str] = []
 
     def make(count: int = 120, settings: dict[str, Any] | None = None,
              **options: Any) -> tuple[LocalFeed, Any]:
@@ -48,11 +50,19 @@ def make_feed() -> Iterator[Any]:
                "client_id": LOCAL_CLIENT_ID, "client_secret": LOCAL_CLIENT_SECRET,
                "page_size": 40, "requests_per_second": 1000, "requests_per_hour": 1_000_000,
                "backoff_seconds": 0.01, "overlap_seconds": 60, **(settings or {})}
+        ids.append(f"t{seed}")
         return feed, build_settings(f"t{seed}", raw, "test")
 
     yield make
     for feed in feeds:
         feed.stop()
+    with db.engine.begin() as conn:
+        for table in ("properties", "mls_media", "mls_members", "mls_offices",
+                      "mls_open_houses", "mls_field_problems", "mls_quarantine",
+                      "mls_checkpoints", "mls_feed_state", "mls_sync_runs"):
+            for feed_id in ids:
+                conn.execute(db.sql(f"DELETE FROM {{t:{table}}} WHERE feed_id = :f"),
+                             {"f": feed_id})
 
 
 class FeedReader:
