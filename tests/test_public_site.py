@@ -133,7 +133,7 @@ def test_phone_and_desktop_in_the_browser(listings, wordpress, browser) -> None:
         page.goto("/listings/?city=Quillmont")
         # Filters fold on a phone; every control is labelled and touch-sized with 16px text.
         assert page.locator(".senw-listings-more").get_attribute("open") is None
-        for sel in ("#senw-ls-city", "#senw-ls-min_price", "#senw-ls-property_type", ".senw-listings-submit"):
+        for sel in ("#senw-ls-city", "#senw-ls-min_price", "#senw-ls-property_type", ".senw-listings-form .senw-listings-submit"):
             box = page.locator(sel).bounding_box()
             assert box and box["height"] >= 44, sel
         size = page.locator("#senw-ls-city").evaluate("e => getComputedStyle(e).fontSize")

@@ -6,6 +6,8 @@ from typing import Any
 from ..db import get_db
 from ..mls.feeds import get_feed
 from ..mls.replicate import run_sync as replicate_feed
+from ..savedsearch.matching import queue_matching
+from ..tx import in_transaction
 
 
 def run_sync(feed: str = "local", mode: str = "incremental", requested_by: int | None = None,
@@ -14,8 +16,12 @@ def run_sync(feed: str = "local", mode: str = "incremental", requested_by: int |
     feed while one runs is recorded as 'skipped'. Failures propagate (the run
     row says why) so a retry resumes from the checkpoint."""
     db = get_db()
-    return replicate_feed(db, get_feed(feed), mode, requested_by=requested_by,
-                          run_id=run_id).as_dict()
+    result = replicate_feed(db, get_feed(feed), mode, requested_by=requested_by,
+                            run_id=run_id)
+    if mode != "reconcile" and result.status == "succeeded":
+        # Saved searches hear about the new listings and price drops of this run.
+        in_transaction(db.Session, lambda s: queue_matching(s, feed))
+    return result.as_dict()
 
 
 def sync_feeds(mode: str = "incremental") -> dict[str, Any]:

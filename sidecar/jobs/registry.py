@@ -14,6 +14,8 @@ from typing import Any
 TOPICS: dict[str, tuple[str, str]] = {
     "lead.created": ("sidecar.jobs.leads.process_new_lead", "high"),
     "mls.sync": ("sidecar.jobs.mls.run_sync", "low"),
+    "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
+    "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -71,3 +73,6 @@ register_periodic("mls.incremental", "sidecar.jobs.mls.sync_feeds", "low",
 register_periodic("mls.reconcile", "sidecar.jobs.mls.sync_feeds", "low",
                   {"hour": 3, "minute": 17}, trigger="cron",
                   job_kwargs={"mode": "reconcile"}, timeout=3 * 3600)
+# Listing alerts: daily and weekly digests whose time has come.
+register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests", "default",
+                  {"minutes": 10})

@@ -39,6 +39,9 @@ class SENW_CRM_Admin_Actions {
 			'bad_agent'      => __( 'You cannot assign this lead to that user.', 'senw-crm' ),
 			'invalid'        => __( 'The lead was not added. Please correct the fields marked below.', 'senw-crm' ),
 			'save_failed'    => __( 'The change could not be saved. Please try again.', 'senw-crm' ),
+			'search_saved'   => __( 'Saved search created: the lead gets listing alerts for it.', 'senw-crm' ),
+			'search_stopped' => __( 'Listing alerts stopped for that saved search.', 'senw-crm' ),
+			'search_no_email' => __( 'The lead has no email address for listing alerts.', 'senw-crm' ),
 		);
 	}
 

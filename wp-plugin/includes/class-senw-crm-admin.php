@@ -30,6 +30,7 @@ class SENW_CRM_Admin {
 		add_filter( 'set_screen_option_' . SENW_CRM_Leads_List_Table::PER_PAGE_OPTION, array( __CLASS__, 'save_per_page' ), 10, 3 );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
 		add_filter( 'parent_file', array( __CLASS__, 'parent_file' ) );
+		add_filter( 'admin_title', array( __CLASS__, 'lead_title' ), 10, 2 );
 		SENW_CRM_Admin_Actions::register();
 	}
 
@@ -45,8 +46,10 @@ class SENW_CRM_Admin {
 		);
 		add_submenu_page( self::MENU_SLUG, __( 'Leads', 'senw-crm' ), __( 'Leads', 'senw-crm' ), 'senw_view_leads', self::MENU_SLUG, array( __CLASS__, 'render_list' ) );
 		$add = add_submenu_page( self::MENU_SLUG, __( 'Add Lead', 'senw-crm' ), __( 'Add Lead', 'senw-crm' ), 'senw_edit_leads', self::ADD_SLUG, array( __CLASS__, 'render_add' ) );
-		// Hidden: reached from the list, not the menu.
-		$lead = add_submenu_page( '', __( 'Lead', 'senw-crm' ), '', 'senw_view_leads', self::LEAD_SLUG, array( __CLASS__, 'render_lead' ) );
+		// Reached from the list, not the menu: registered under CRM (so WordPress keeps the
+		// CRM menu open on it; a page without a parent loses that in get_admin_page_parent())
+		// with an empty title, and its menu entry hidden by admin.css.
+		$lead = add_submenu_page( self::MENU_SLUG, __( 'Lead', 'senw-crm' ), '', 'senw_view_leads', self::LEAD_SLUG, array( __CLASS__, 'render_lead' ) );
 
 		self::$hooks = array_filter( array( $list, $add, $lead ) );
 		add_action( 'load-' . $list, array( __CLASS__, 'load_list' ) );
@@ -61,6 +64,17 @@ class SENW_CRM_Admin {
 			return self::MENU_SLUG;
 		}
 		return $parent_file;
+	}
+
+	/** The hidden lead page has no menu title: its <title> is the lead's name. */
+	public static function lead_title( $admin_title, $title ) {
+		global $plugin_page;
+		if ( self::LEAD_SLUG !== $plugin_page || ! self::$lead ) {
+			return $admin_title;
+		}
+		$name = trim( self::$lead['first_name'] . ' ' . self::$lead['last_name'] );
+		/* translators: 1: lead name, 2: site name */
+		return sprintf( __( 'Lead: %1$s ‹ %2$s — WordPress', 'senw-crm' ), '' !== $name ? $name : __( '(no name)', 'senw-crm' ), get_bloginfo( 'name' ) );
 	}
 
 	public static function enqueue( $hook ) {
@@ -143,7 +157,7 @@ class SENW_CRM_Admin {
 			'admin-lead',
 			array(
 				'lead'       => $lead,
-				'timeline'   => self::group_consents( SENW_CRM_Leads::timeline( $lead_id ), 'body', 'kind' ),
+				'timeline'   => SENW_CRM_Timeline_View::present( self::group_consents( SENW_CRM_Leads::timeline( $lead_id ), 'body', 'kind' ) ),
 				'can_edit'   => $can_edit,
 				'can_assign' => $can_assign,
 				'agents'     => $can_assign ? self::assignable_agents( $user_id ) : array(),
@@ -277,11 +291,19 @@ class SENW_CRM_Admin {
 		return $choices;
 	}
 
-	/** Agents the user may hand leads to, id => name. */
+	/**
+	 * Agents the user may hand leads to, id => name: users who work leads
+	 * (in the agents' pool, or team leads), never managers or admins who only
+	 * oversee them.
+	 */
 	public static function assignable_agents( $user_id ) {
+		global $wpdb;
 		$choices = array();
+		$table   = SENW_CRM_Db::t( 'agents' );
+		$pool    = array_map( 'intval', $wpdb->get_col( "SELECT user_id FROM `{$table}` WHERE active = 1" ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 		foreach ( self::crm_users() as $user ) {
-			if ( SENW_CRM_Visibility::can_assign_to( $user_id, (int) $user->ID ) ) {
+			$works = in_array( (int) $user->ID, $pool, true ) || user_can( (int) $user->ID, SENW_CRM_Roles::TEAM_LEAD ) && ! user_can( (int) $user->ID, 'senw_view_all_leads' );
+			if ( $works && SENW_CRM_Visibility::can_assign_to( $user_id, (int) $user->ID ) ) {
 				$choices[ (int) $user->ID ] = $user->display_name;
 			}
 		}

@@ -169,7 +169,7 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 
 	protected function column_phone( $item ) {
 		$phone = (string) self::field( $item, 'primary_phone' );
-		return '' === $phone ? '&#8212;' : esc_html( $phone );
+		return '' === $phone ? '&#8212;' : esc_html( SENW_CRM_Phone::display( $phone ) );
 	}
 
 	protected function column_status( $item ) {

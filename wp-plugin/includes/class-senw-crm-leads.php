@@ -49,6 +49,47 @@ class SENW_CRM_Leads {
 		return '' === $text ? self::consent_text_default() : (string) $text;
 	}
 
+	/**
+	 * "temperature from Cold to Warm; email from a@x.example to b@x.example"
+	 * for the timeline (long text, such as the message, just says it changed).
+	 */
+	public static function describe_changes( array $names, array $before, array $after ) {
+		$labels = array(
+			'first_name'  => __( 'first name', 'senw-crm' ),
+			'last_name'   => __( 'last name', 'senw-crm' ),
+			'email'       => __( 'email', 'senw-crm' ),
+			'phone'       => __( 'phone', 'senw-crm' ),
+			'temperature' => __( 'temperature', 'senw-crm' ),
+			'source'      => __( 'source', 'senw-crm' ),
+			'listing_key' => __( 'property of interest', 'senw-crm' ),
+			'message'     => __( 'message', 'senw-crm' ),
+		);
+		$show = static function ( $name, $value ) {
+			$value = (string) $value;
+			if ( '' === $value ) {
+				return __( '(none)', 'senw-crm' );
+			}
+			if ( 'temperature' === $name ) {
+				return SENW_CRM_Admin::label( SENW_CRM_Admin::temperature_labels(), $value );
+			}
+			if ( 'source' === $name ) {
+				return SENW_CRM_Admin::label( SENW_CRM_Admin::source_labels(), $value );
+			}
+			return 'phone' === $name ? SENW_CRM_Phone::display( $value ) : $value;
+		};
+		$parts = array();
+		foreach ( $names as $name ) {
+			$label = isset( $labels[ $name ] ) ? $labels[ $name ] : $name;
+			if ( 'message' === $name ) {
+				$parts[] = sprintf( /* translators: %s: field */ __( '%s changed', 'senw-crm' ), $label );
+				continue;
+			}
+			$new     = 'phone' === $name && isset( $after['phone_e164'] ) ? $after['phone_e164'] : ( $after[ $name ] ?? '' );
+			$parts[] = sprintf( /* translators: 1: field, 2: old value, 3: new value */ __( '%1$s from %2$s to %3$s', 'senw-crm' ), $label, $show( $name, $before[ $name ] ?? '' ), $show( $name, $new ) );
+		}
+		return implode( '; ', $parts );
+	}
+
 	/** The consent text used while the CRM Settings field is empty. */
 	public static function consent_text_default() {
 		/* translators: %s: the brokerage's name */
@@ -507,6 +548,8 @@ class SENW_CRM_Leads {
 			}
 			$person_id = (int) $lead['person_id'];
 			$changed   = array();
+			$before    = (array) $wpdb->get_row( $wpdb->prepare( 'SELECT p.first_name, p.last_name, l.primary_email AS email, l.primary_phone AS phone FROM `' . SENW_CRM_Db::t( 'people' ) . "` p JOIN `{$leads}` l ON l.person_id = p.id WHERE l.id = %d", $lead_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table names from prefix.
+			$before    = array_merge( $before, $lead );
 
 			$person = array_intersect_key( $fields, array_flip( array( 'first_name', 'last_name' ) ) );
 			if ( $person ) {
@@ -560,8 +603,8 @@ class SENW_CRM_Leads {
 			}
 			$other = array_values( array_diff( $changed, array( 'status' ) ) );
 			if ( $other ) {
-				/* translators: %s: list of field names */
-				SENW_CRM_Timeline::add_activity( $lead_id, $person_id, $actor, 'system', sprintf( __( 'Details updated: %s.', 'senw-crm' ), implode( ', ', $other ) ), array( 'fields' => $other ) );
+				/* translators: %s: what changed, e.g. "temperature from Cold to Warm" */
+				SENW_CRM_Timeline::add_activity( $lead_id, $person_id, $actor, 'system', sprintf( __( 'Details updated: %s.', 'senw-crm' ), self::describe_changes( $other, $before, $fields ) ), array( 'fields' => $other ) );
 			}
 			if ( array_intersect( $changed, array( 'first_name', 'last_name', 'email', 'phone' ) ) ) {
 				SENW_CRM_People::refresh_person_cache( $person_id );

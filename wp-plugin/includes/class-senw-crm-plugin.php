@@ -31,6 +31,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Settings',
 		'SENW_CRM_Admin_Teams',
 		'SENW_CRM_Admin_Audit',
+		'SENW_CRM_Saved_Searches',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

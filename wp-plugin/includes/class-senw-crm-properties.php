@@ -160,8 +160,15 @@ class SENW_CRM_Properties {
 					break;
 				case 'keyword':
 					$words = self::keyword_words( $value );
+					// One token may be an MLS number (ListingId) or a ListingKey, searched exactly.
+					$is_id = (bool) preg_match( '/^[A-Za-z0-9._-]{1,64}$/', $value ) && preg_match( '/\d/', $value );
+					if ( $is_id ) {
+						$filters['mls_id'] = $value;
+					}
 					if ( strlen( $value ) > 200 ) {
 						$errors[ $name ] = __( 'Keyword is too long (200 characters at most).', 'senw-crm' );
+					} elseif ( ! $words && $is_id ) {
+						break;
 					} elseif ( ! $words ) {
 						$errors[ $name ] = __( 'Keyword needs at least one word of three or more letters or digits (common words such as "with" are not searched).', 'senw-crm' );
 					} else {
@@ -243,6 +250,10 @@ class SENW_CRM_Properties {
 				$args[]  = $filters[ $name ];
 			}
 		}
+		if ( isset( $filters['mls_id'] ) && ! isset( $filters['keyword'] ) ) {
+			$where[] = '(ListingId = %s OR ListingKey = %s)';
+			array_push( $args, $filters['mls_id'], $filters['mls_id'] );
+		}
 		if ( isset( $filters['keyword'] ) ) {
 			// Every word must match, as a word prefix; the words carry no operators.
 			$boolean = implode(
@@ -254,8 +265,13 @@ class SENW_CRM_Properties {
 					explode( ' ', $filters['keyword'] )
 				)
 			);
-			$where[] = 'MATCH(UnparsedAddress, PublicRemarks, SubdivisionName, City) AGAINST (%s IN BOOLEAN MODE)';
-			$args[]  = $boolean;
+			if ( isset( $filters['mls_id'] ) ) {
+				$where[] = '(MATCH(UnparsedAddress, PublicRemarks, SubdivisionName, City) AGAINST (%s IN BOOLEAN MODE) OR ListingId = %s OR ListingKey = %s)';
+				array_push( $args, $boolean, $filters['mls_id'], $filters['mls_id'] );
+			} else {
+				$where[] = 'MATCH(UnparsedAddress, PublicRemarks, SubdivisionName, City) AGAINST (%s IN BOOLEAN MODE)';
+				$args[]  = $boolean;
+			}
 			if ( $public ) {
 				// A hidden street address must not be findable by its words either.
 				foreach ( explode( ' ', $filters['keyword'] ) as $word ) {

@@ -34,7 +34,7 @@ class SENW_CRM_Timeline {
 				'created_at' => $r['created_at'],
 			);
 		}
-		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, channel, direction, subject, body, status, provider, created_at, sent_at FROM `' . SENW_CRM_Db::t( 'messages' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$rows = $wpdb->get_results( $wpdb->prepare( 'SELECT id, idempotency_key, recipient_user_id, channel, direction, subject, body, status, provider, created_at, sent_at FROM `' . SENW_CRM_Db::t( 'messages' ) . '` WHERE lead_id = %d ORDER BY created_at DESC, id DESC LIMIT %d', $lead_id, $limit ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 		foreach ( $rows as $r ) {
 			$entries[] = array(
 				'type'       => 'message',
@@ -47,6 +47,8 @@ class SENW_CRM_Timeline {
 					'status'    => $r['status'],
 					'provider'  => $r['provider'],
 					'sent_at'   => $r['sent_at'],
+					'key'       => $r['idempotency_key'],
+					'recipient_user_id' => null === $r['recipient_user_id'] ? null : (int) $r['recipient_user_id'],
 				),
 				'user_id'    => null,
 				'user_name'  => null,

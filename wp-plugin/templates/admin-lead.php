@@ -55,7 +55,7 @@ $senw_kinds   = array(
 									&#8212;
 								<?php endif; ?>
 								<?php foreach ( $lead['phones'] as $senw_phone ) : ?>
-									<div class="senw-phone"><a href="<?php echo esc_url( 'tel:' . $senw_phone['phone_e164'] ); ?>"><?php echo esc_html( '' !== $senw_phone['phone_raw'] ? $senw_phone['phone_raw'] : $senw_phone['phone_e164'] ); ?></a> <span class="description"><?php echo esc_html( $senw_phone['kind'] ); ?></span><?php echo $senw_phone['is_primary'] ? ' <span class="senw-tag">' . esc_html__( 'primary', 'senw-crm' ) . '</span>' : ''; ?></div>
+									<div class="senw-phone"><a href="<?php echo esc_url( 'tel:' . $senw_phone['phone_e164'] ); ?>"><?php echo esc_html( SENW_CRM_Phone::display( $senw_phone['phone_e164'] ) ); ?></a> <span class="description"><?php echo esc_html( $senw_phone['kind'] ); ?></span><?php echo $senw_phone['is_primary'] ? ' <span class="senw-tag">' . esc_html__( 'primary', 'senw-crm' ) . '</span>' : ''; ?></div>
 								<?php endforeach; ?>
 							</td>
 						</tr>
@@ -80,9 +80,10 @@ $senw_kinds   = array(
 							<td class="senw-lead-agent"><?php echo $lead['agent_id'] ? esc_html( (string) $lead['agent_name'] ) : '<em>' . esc_html__( 'Unassigned', 'senw-crm' ) . '</em>'; ?></td>
 						</tr>
 						<?php if ( ! empty( $lead['listing_key'] ) ) : ?>
+						<?php $senw_property = SENW_CRM_Properties::find( $lead['listing_key'], false, true ); ?>
 						<tr>
 							<th scope="row"><?php esc_html_e( 'Property of interest', 'senw-crm' ); ?></th>
-							<td><code><?php echo esc_html( $lead['listing_key'] ); ?></code></td>
+							<td><a href="<?php echo esc_url( SENW_CRM_Admin_Properties::property_url( $lead['listing_key'] ) ); ?>" class="senw-lead-property"><?php echo esc_html( $senw_property ? SENW_CRM_Properties::public_address( $senw_property ) : $lead['listing_key'] ); ?></a></td>
 						</tr>
 						<?php endif; ?>
 						<tr>
@@ -131,7 +132,9 @@ $senw_kinds   = array(
 								<?php
 								$senw_meta  = is_array( $senw_entry['meta'] ) ? $senw_entry['meta'] : array();
 								$senw_label = 'activity' === $senw_entry['type'] ? SENW_CRM_Admin::label( $senw_kinds, $senw_entry['kind'] ) : '';
-								if ( 'message' === $senw_entry['type'] ) {
+								if ( isset( $senw_entry['label'] ) ) {
+									$senw_label = $senw_entry['label']; // set by SENW_CRM_Timeline_View
+								} elseif ( 'message' === $senw_entry['type'] ) {
 									/* translators: 1: channel (email, sms), 2: direction */
 									$senw_label = sprintf( __( '%1$s %2$s', 'senw-crm' ), strtoupper( (string) $senw_entry['kind'] ), isset( $senw_meta['direction'] ) ? $senw_meta['direction'] : '' );
 								} elseif ( 'event' === $senw_entry['type'] ) {

@@ -97,6 +97,44 @@ $senw_val = static function ( $name ) use ( $raw ) {
 		<p class="senw-listings-actions"><button type="submit" class="senw-listings-submit"><?php esc_html_e( 'Search', 'senw-crm' ); ?></button></p>
 	</form>
 
+	<?php
+	// phpcs:disable WordPress.Security.NonceVerification.Recommended -- display only, known codes.
+	$senw_saved     = isset( $_GET['senw_saved'] );
+	$senw_save_err  = isset( $_GET['senw_save_error'] ) ? sanitize_key( wp_unslash( $_GET['senw_save_error'] ) ) : '';
+	// phpcs:enable
+	$senw_save_msgs = SENW_CRM_Saved_Searches::public_messages();
+	?>
+	<details class="senw-save-search" id="senw-save-search"<?php echo $senw_save_err || $senw_saved ? ' open' : ''; ?>>
+		<summary><?php esc_html_e( 'Save this search and get alerts', 'senw-crm' ); ?></summary>
+		<?php if ( $senw_saved ) : ?>
+			<p class="senw-save-ok" role="status"><?php esc_html_e( 'Search saved. We will email you new listings and price drops that match it.', 'senw-crm' ); ?></p>
+		<?php endif; ?>
+		<?php if ( isset( $senw_save_msgs[ $senw_save_err ] ) ) : ?>
+			<p class="senw-listings-errors" role="alert"><?php echo esc_html( $senw_save_msgs[ $senw_save_err ] ); ?></p>
+		<?php endif; ?>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>" class="senw-save-search-form">
+			<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Saved_Searches::PUBLIC_ACTION ); ?>">
+			<input type="hidden" name="senw_nonce" value="<?php echo esc_attr( wp_create_nonce( SENW_CRM_Saved_Searches::PUBLIC_ACTION ) ); ?>">
+			<?php foreach ( array_keys( $filters ) as $senw_name ) : ?>
+				<?php if ( '' !== $senw_val( $senw_name ) ) : ?>
+					<input type="hidden" name="<?php echo esc_attr( $senw_name ); ?>" value="<?php echo esc_attr( $senw_val( $senw_name ) ); ?>">
+				<?php endif; ?>
+			<?php endforeach; ?>
+			<p class="senw-hp" aria-hidden="true"><label for="senw-ss-website">Website</label><input type="text" id="senw-ss-website" name="senw_website" tabindex="-1" autocomplete="off"></p>
+			<div class="senw-listings-fields">
+				<p class="senw-listings-field"><label for="senw-ss-email"><?php esc_html_e( 'Email', 'senw-crm' ); ?></label><input type="email" id="senw-ss-email" name="email" autocomplete="email" required></p>
+				<p class="senw-listings-field"><label for="senw-ss-schedule"><?php esc_html_e( 'How often', 'senw-crm' ); ?></label>
+					<select id="senw-ss-schedule" name="schedule">
+						<?php foreach ( SENW_CRM_Saved_Searches::schedule_labels() as $senw_key => $senw_label ) : ?>
+							<option value="<?php echo esc_attr( $senw_key ); ?>" <?php selected( 'daily', $senw_key ); ?>><?php echo esc_html( $senw_label ); ?></option>
+						<?php endforeach; ?>
+					</select></p>
+			</div>
+			<p class="senw-save-consent"><input type="checkbox" id="senw-ss-consent" name="consent" value="1" required> <label for="senw-ss-consent"><?php echo esc_html( SENW_CRM_Saved_Searches::consent_text() ); ?></label></p>
+			<p class="senw-listings-actions"><button type="submit" class="senw-listings-submit" id="senw-ss-submit"><?php esc_html_e( 'Save search', 'senw-crm' ); ?></button></p>
+		</form>
+	</details>
+
 	<p class="senw-listings-total">
 		<?php
 		/* translators: %s: number of listings */

@@ -1,0 +1,1 @@
+"""Saved searches and listing alerts (RESO SavedSearch and Prospecting)."""
