@@ -1,8 +1,11 @@
 """MLS sync benchmark: full load of N listings (with media) from the local RESO
-feed, an incremental run over 1,000 changed listings, and the sync worker's
-peak memory, each printed next to its baseline measured in the same run.
+feed, an incremental run over 1,000 changed listings, the full load again
+against a feed whose $expand=Media is slow (the client falls back to reading
+Media by listing keys) next to a load configured to read Media by resource
+from the start, and the sync worker's peak memory, each printed next to its
+baseline measured in the same run.
 
-  .venv/bin/python bench/mls_sync.py [--listings 100000]
+  .venv/bin/python bench/mls_sync.py [--listings 100000] [--expand-delay 0.06]
 
 Baselines: a plain multi-row INSERT of the very rows the sync stored into the
 same (emptied) tables; the full load's own time per 1,000 listings; the RSS of
@@ -92,11 +95,21 @@ def baseline_insert(db: Database) -> tuple[float, int, int]:
     return elapsed, n_props, n_media
 
 
+def empty_tables(db: Database) -> None:
+    """Empty what a full load fills and what the sync remembers of the feed."""
+    with db.engine.begin() as conn:
+        for t in ("properties", "mls_media", "mls_members", "mls_offices", "mls_open_houses",
+                  "mls_checkpoints", "mls_feed_state", "mls_field_problems"):
+            conn.exec_driver_sql(f"TRUNCATE TABLE {db.t(t)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listings", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--page-size", type=int, default=1000)
+    # a real server took 54-61 s to expand Media for 1,000 listings
+    parser.add_argument("--expand-delay", type=float, default=0.06)
     args = parser.parse_args()
 
     tag = secrets.token_hex(3)
@@ -148,10 +161,33 @@ def main() -> int:
         r = requests.post(stack.feed_url + "/admin/change-many", json={"count": args.changed},
                           timeout=120)
         r.raise_for_status()
+        with db.engine.connect() as conn:
+            db_now = conn.exec_driver_sql("SELECT UTC_TIMESTAMP(3)").scalar()
         start = time.perf_counter()
         result = run_sync(db, build_settings("bench", raw, "bench"), "incremental")
         incr_seconds = time.perf_counter() - start
         assert result.updated == args.changed, result
+        with db.engine.connect() as conn:
+            written = conn.exec_driver_sql(
+                f"SELECT COUNT(*) FROM {db.t('properties')} WHERE synced_at >= %s",
+                (db_now,)).scalar()
+
+        # 5. full loads against a feed whose $expand is slow: the default
+        # settings (they fall back to Media by resource), and media=resource
+        requests.post(stack.feed_url + "/admin/behaviour",
+                      json={"expand_delay": args.expand_delay}, timeout=30).raise_for_status()
+        slow: dict[str, tuple[float, int]] = {}
+        for name, extra in (("bench", {}), ("benchres", {"media": "resource"})):
+            empty_tables(db)
+            env["SENW_MLS_FEEDS"] = json.dumps({name: {**raw, **extra}})
+            secs, _, _ = run_child(
+                [sys.executable, "-m", "sidecar.cli", "mls", "full-load", "--feed", name,
+                 "--no-progress"], env, run_dir / f"full-load-{name}.log")
+            with db.engine.connect() as conn:
+                n = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {db.t('properties')}").scalar()
+                m = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {db.t('mls_media')}").scalar()
+            assert (n, m) == (stored, media), (name, n, m)
+            slow[name] = (secs, n)
 
         # 4. peak memory baseline: an interpreter that imported the sync and stopped
         _, idle_mb, _ = run_child(
@@ -169,6 +205,14 @@ def main() -> int:
         print(f"{'incremental, ' + format(args.changed, ',') + ' changed listings, s':44} "
               f"{incr_seconds:14.2f} {per_k:14.2f} {incr_seconds / per_k:7.2f}"
               "   (baseline: full-load time for as many listings)")
+        print(f"{'  rows written by it (listings changed)':44} {written:14,} "
+              f"{args.changed:14,} {written / args.changed:7.2f}   (unchanged in its window: "
+              f"{result.unchanged:,})")
+        for name, label in (("bench", "slow $expand, default settings"),
+                            ("benchres", "slow $expand, media=resource")):
+            secs, n = slow[name]
+            print(f"{'full load, ' + label + ', listings/s':44} {n / secs:14,.0f} "
+                  f"{base_rate:14,.0f} {n / secs / base_rate:7.2f}")
         print(f"{'sync worker peak RSS, MB (full load)':44} {peak_mb:14.0f} {idle_mb:14.0f} "
               f"{peak_mb / idle_mb:7.2f}   (baseline: idle interpreter with the sync imported)")
         print(f"load average at end {os.getloadavg()[0]:.1f}")

@@ -35,7 +35,7 @@ def reso_md_fields() -> dict[str, dict[str, str]]:
 
 
 def metadata_facets(feed_url: str, reader: FeedReader) -> dict[str, dict[str, dict[str, str]]]:
-    r = reader.http.get(feed_url + "/odata/$metadata", timeout=30)
+    r = reader.get(feed_url + "/odata/$metadata")
     out: dict[str, dict[str, dict[str, str]]] = {}
     for el in ET.fromstring(r.content).iter():
         if el.tag.endswith("}EntityType"):

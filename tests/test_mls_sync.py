@@ -192,6 +192,8 @@ def test_throttling_errors_expired_links_and_bad_records_are_survived(db, make_f
     feed.data.inject({"ListingKey": "BADTIME001", "StandardStatus": "Active",
                       "ModificationTimestamp": "yesterday"})
     feed.add_faults({"status": 429, "retry_after": 7}, {"status": 503}, {"status": 500})
+    # a server that cannot filter on the key: pages follow its next links, one expires
+    feed.keyset_filters = False
     feed.expire_next_links = 1
     waits: list[float] = []
     result = run_sync(db, settings, "full", client=RESOClient(settings, sleep=waits.append))
@@ -331,7 +333,8 @@ def test_prefer_header_and_skip_paging_without_next_links(db, make_feed):
     stored = rows(db, settings.feed_id)
     assert set(stored) == set(feed.data.live_keys())
     queries = [q for q in feed.stats["queries"] if q["resource"] == "Property"]
-    assert all("$top" not in q for q in queries) and any("$skip" in q for q in queries)
+    # key-set paging: no request depends on a position the server counts
+    assert all("$top" not in q and "$skip" not in q for q in queries)
     media = scalar(db, "SELECT COUNT(*) FROM {t:mls_media} WHERE feed_id = :f",
                    f=settings.feed_id)
     assert media == sum(feed.data.listing(k)["PhotosCount"] for k in stored)

@@ -17,6 +17,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "mls.sync": ("sidecar.jobs.mls.run_sync", "low"),
     "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
+    "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -83,3 +84,6 @@ register_periodic("mls.reconcile", "sidecar.jobs.mls.sync_feeds", "low",
 # Listing alerts: daily and weekly digests whose time has come.
 register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests", "default",
                   {"minutes": 10})
+# Speed-to-lead: leads not contacted within their rule's window move on.
+register_periodic("leads.speed_to_lead", "sidecar.jobs.routing.speed_to_lead", "high",
+                  {"minutes": 1})

@@ -24,6 +24,26 @@ from .timeline import add_activity
 LEAD_PATH = "/wp-admin/admin.php?page=senw-crm-lead&lead={id}"   # the plugin's lead page
 
 
+SOURCE_LABELS = {"website": "Website", "listing_inquiry": "Listing inquiry", "manual": "Manual",
+                 "import": "Import", "referral": "Referral", "open_house": "Open house"}
+
+
+def listing_words(session: Session, listing_key: str | None) -> str:
+    """' about 12 Oak St, Portland ($450,000)' for the lead's listing, '' without one."""
+    if not listing_key:
+        return ""
+    row = session.execute(get_db().sql(
+        "SELECT UnparsedAddress, City, ListPrice, PropertyType FROM {t:properties}"
+        " WHERE ListingKey = :k"), {"k": listing_key}).first()
+    if row is None:
+        return f" about listing {listing_key}"
+    place = ", ".join(x for x in (row.UnparsedAddress, row.City)
+                      if x and not (x == row.City and row.UnparsedAddress and x in row.UnparsedAddress))
+    price = "" if row.ListPrice is None else f" (${float(row.ListPrice):,.0f}" + (
+        "/mo)" if "lease" in str(row.PropertyType or "").lower() else ")")
+    return f" about {place or 'listing ' + listing_key}{price}"
+
+
 def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US",
                  repeat: tuple[int, str] | None = None) -> list[Outgoing]:
     """The email and SMS for the lead's agent (no SMS when the agent's mobile is
@@ -35,6 +55,11 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
         {"id": lead_id}).one()
     if not lead.agent_id:
         return []
+    entered_by = session.execute(get_db().sql(
+        "SELECT user_id FROM {t:audit_log} WHERE object_type = 'lead' AND object_id = :id"
+        " AND action = 'create' ORDER BY id LIMIT 1"), {"id": lead_id}).scalar()
+    if repeat is None and entered_by is not None and int(entered_by) == int(lead.agent_id):
+        return []  # the agent entered this lead: nothing to tell them
     email, mobile = agent_contacts(session, int(lead.agent_id))
     try:
         mobile = normalize_phone(mobile, region) if mobile else ""
@@ -43,7 +68,8 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
     name = lead.display_name or "(no name)"
     link = wp_url.rstrip("/") + LEAD_PATH.format(id=lead.id)
     contact = ", ".join(x for x in (lead.primary_phone, lead.primary_email) if x)
-    about = f" about listing {lead.listing_key}" if lead.listing_key else ""
+    about = listing_words(session, lead.listing_key)
+    source = SOURCE_LABELS.get(str(lead.source), str(lead.source))
     if repeat is None:
         key = f"lead-{lead.id}"
         what = f"new {lead.temperature} lead"
@@ -59,7 +85,7 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
     out: list[Outgoing] = []
     if email:
         lines = [headline, "", f"Name: {name}", f"Contact: {contact or '-'}",
-                 f"Source: {lead.source}"]
+                 f"Source: {source}"]
         if message:
             lines += ["", "Message:", message]
         lines += ["", f"Open the lead: {link}"]
@@ -68,7 +94,7 @@ def agent_alerts(session: Session, lead_id: int, wp_url: str, region: str = "US"
                             subject=subject[:255], **base))
     if mobile:
         sms = (f"SENW CRM: {what} {name}{about}, {contact or 'no contact'}"
-               f" ({lead.source}, score {lead.score}). {link}")
+               f" ({source}, score {lead.score}). {link}")
         out.append(Outgoing(f"{key}-agent-sms", "sms", mobile, sms[:1000], **base))
     return out
 

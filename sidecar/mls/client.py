@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 class FeedError(RuntimeError):
     """The feed failed in a way retrying did not fix."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+class SlowAnswer(FeedError):
+    """A heavy request timed out or failed twice with a 5xx: the caller should
+    ask for less (a smaller page, no $expand) rather than send it again."""
+
 
 class NextLinkExpired(FeedError):
     """The server no longer accepts a @odata.nextLink it gave us."""
@@ -116,13 +125,17 @@ class RESOClient:
         if wait > 0:
             self.sleep(wait)
 
-    def _send(self, method: str, url: str, authorized: bool = True,
+    def _send(self, method: str, url: str, authorized: bool = True, adaptive: bool = False,
               **kwargs: Any) -> requests.Response:
         """One request with throttling, 429/Retry-After, backoff on 5xx and
-        network errors, and one token renewal on 401."""
+        network errors, and one token renewal on 401. `adaptive`: a read
+        timeout, or a second 5xx in a row, raises SlowAnswer (after the
+        backoff) instead of sending the same heavy request again."""
         s = self.settings
         attempt = 0
         renewed = False
+        server_errors = 0
+        timed_out = False
         while True:
             self._throttle()
             headers = dict(kwargs.pop("headers", {}) or {})
@@ -137,6 +150,7 @@ class RESOClient:
             except (requests.ConnectionError, requests.Timeout) as exc:
                 resp = None
                 problem = type(exc).__name__
+                timed_out = isinstance(exc, requests.ReadTimeout)
             if resp is not None:
                 problem = str(resp.status_code)
                 if resp.status_code == 401 and authorized and s.token_url and not renewed:
@@ -147,6 +161,7 @@ class RESOClient:
                     continue
                 if resp.status_code < 500 and resp.status_code != 429:
                     return resp
+                server_errors = server_errors + 1 if resp.status_code >= 500 else 0
             attempt += 1
             path = urlsplit(url).path
             if attempt > s.max_retries:
@@ -161,12 +176,16 @@ class RESOClient:
                         s.feed_id, method, path, problem, attempt, wait)
             kwargs["headers"] = headers
             self.sleep(wait)
+            if adaptive and (timed_out or server_errors >= 2):
+                raise SlowAnswer(f"{method} {path}: {problem}")
 
     def get_json(self, url: str, params: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None) -> dict[str, Any]:
-        resp = self._send("GET", url, params=params, headers=headers)
+                 headers: dict[str, str] | None = None, adaptive: bool = False
+                 ) -> dict[str, Any]:
+        resp = self._send("GET", url, params=params, headers=headers, adaptive=adaptive)
         if resp.status_code != 200:
-            raise FeedError(f"GET {urlsplit(url).path} answered {resp.status_code}")
+            raise FeedError(f"GET {urlsplit(url).path} answered {resp.status_code}",
+                            resp.status_code)
         try:
             body = resp.json()
         except ValueError:
@@ -180,14 +199,14 @@ class RESOClient:
     def url(self, resource: str) -> str:
         return f"{self.settings.base_url}/{self.settings.resource_path(resource)}"
 
-    def query(self, resource: str, params: dict[str, str]) -> Page:
+    def query(self, resource: str, params: dict[str, str], adaptive: bool = False) -> Page:
         """One page of a query: records, @odata.nextLink and @odata.count if given."""
         s = self.settings
         params = dict(params)
         headers = {}
         if s.page_size_via == "prefer":
             headers["Prefer"] = f"odata.maxpagesize={params.pop('$top', s.page_size)}"
-        return self._page(self.get_json(self.url(resource), params, headers))
+        return self._page(self.get_json(self.url(resource), params, headers, adaptive))
 
     def follow(self, next_link: str) -> Page:
         """The page a @odata.nextLink points at; NextLinkExpired if it is refused."""

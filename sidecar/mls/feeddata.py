@@ -83,6 +83,8 @@ class FeedData:
             (self.base_ts(i), self.key(i)) for i in range(count))
         self._keys_sorted: list[tuple[str, str]] | None = None
         self._clock = 0
+        # RESO EntityEvent log: every change, deletion and injection, in order
+        self.events: list[dict[str, Any]] = []
 
     # -- generation --------------------------------------------------------------
 
@@ -327,10 +329,39 @@ class FeedData:
         over = self.overrides.get(key, {})
         return over.get("ModificationTimestamp") or self.base_ts(self.index(key))
 
+    def _event(self, resource: str, key: Any) -> None:
+        if isinstance(key, str):
+            self.events.append({"EntityEventSequence": 1000 + len(self.events) + 1,
+                                "ResourceName": resource, "ResourceRecordKey": key})
+
+    def event_page(self, params: dict[str, str], top: int) -> dict[str, Any]:
+        """A page of the EntityEvent resource ($filter, $orderby asc|desc, $top,
+        $skiptoken)."""
+        with self.lock:
+            events = list(self.events)
+        node = parse_node(params)
+        if node is not None:
+            events = [e for e in events if evaluate(node, e.get)]
+        order = params.get("$orderby", "EntityEventSequence").split()
+        if order[0] != "EntityEventSequence":
+            raise QueryError("EntityEvent is ordered by EntityEventSequence only")
+        if order[-1] == "desc":
+            events.reverse()
+        after = decode_token(params["$skiptoken"]) if params.get("$skiptoken") else None
+        if after is not None:
+            events = [e for e in events if (e["EntityEventSequence"] < after if order[-1] == "desc"
+                                            else e["EntityEventSequence"] > after)]
+        page = events[:top]
+        body: dict[str, Any] = {"value": page}
+        if len(events) > top:
+            body["next"] = page[-1]["EntityEventSequence"]
+        return body
+
     def change(self, keys: Iterable[str], values: dict[str, Any]) -> str:
         with self.lock:
             stamp = self._tick()
             for key in keys:
+                self._event("Property", key)
                 over = self.overrides.setdefault(key, {})
                 self._move(key, None)
                 over.update(values)
@@ -343,11 +374,13 @@ class FeedData:
             for key in keys:
                 self._move(key, None)
                 self.vanished.add(key)
+                self._event("Property", key)
 
     def restore(self, keys: Iterable[str]) -> None:
         """Serve vanished listings again, unchanged."""
         with self.lock:
             for key in keys:
+                self._event("Property", key)
                 self.vanished.discard(key)
                 ts = self.current_ts(key)
                 if ts is not None:
@@ -370,6 +403,7 @@ class FeedData:
             stored["_ts"] = ts if isinstance(ts, str) and ts[:4].isdigit() else self._tick()
             if media is not None:
                 stored["_media"] = media
+            self._event("Property", key)
             self.injected[ikey] = stored
             bisect.insort(self.entries, (stored["_ts"], ikey))
             self._keys_sorted = None

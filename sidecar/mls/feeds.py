@@ -38,6 +38,8 @@ class FeedSettings:
     # resources to replicate besides Property, in this order
     replicate: tuple[str, ...] = ("Office", "Member", "OpenHouse")
     page_size: int = 1000
+    # a timeout or repeated 5xx halves the page size, down to this floor
+    min_page_size: int = 25
     # how to ask for the page size: "top" ($top) or "prefer" (odata.maxpagesize)
     page_size_via: str = "top"
     # without a nextLink: "keyset" (filter past the last (timestamp, key)) or "skip"
@@ -57,6 +59,8 @@ class FeedSettings:
     max_retry_after_seconds: float = 120.0
     token_margin_seconds: float = 60.0
     keys_per_request: int = 50
+    # RESO EntityEvent: "auto" (used when the feed offers it), "on" or "off"
+    entity_event: str = "auto"
 
     def resource_path(self, resource: str) -> str:
         if resource == "Property" and self.replication_path:
@@ -65,8 +69,8 @@ class FeedSettings:
 
 
 _CHOICES = {"page_size_via": ("top", "prefer"), "paging": ("keyset", "skip"),
-            "media": ("expand", "resource", "none")}
-_POSITIVE = ("page_size", "requests_per_second", "requests_per_hour", "timeout_seconds",
+            "media": ("expand", "resource", "none"), "entity_event": ("auto", "on", "off")}
+_POSITIVE = ("page_size", "min_page_size", "requests_per_second", "requests_per_hour", "timeout_seconds",
              "keys_per_request")
 
 

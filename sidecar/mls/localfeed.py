@@ -68,6 +68,16 @@ class LocalFeed:
         self.page_delay = page_delay
         # the EntityEvent resource (RESO's change log) is offered
         self.entity_events = False
+        # a slow $expand: seconds per listing whose Media are expanded
+        self.expand_delay = 0.0
+        # "token" ($skiptoken: a position) or "skip" ($skip: an offset, which
+        # skips records that move while a client pages)
+        self.next_link_style = "token"
+        # False: a $filter comparing ListingKey (key-set paging) answers 400
+        self.keyset_filters = True
+        # a token stops working after this many requests (0: at its expiry only)
+        self.token_max_requests = 0
+        self.token_uses: dict[str, int] = {}
         self.tokens: dict[str, float] = {}
         self.faults: deque[dict[str, Any]] = deque()
         self.expire_next_links = 0
@@ -102,7 +112,9 @@ class LocalFeed:
             self.faults.extend(faults)
 
     # what /admin/behaviour switches, with the type each takes
-    BEHAVIOURS: ClassVar[dict[str, type]] = {"entity_events": bool, "page_delay": float}
+    BEHAVIOURS: ClassVar[dict[str, type]] = {
+        "entity_events": bool, "page_delay": float, "expand_delay": float,
+        "next_link_style": str, "keyset_filters": bool, "token_max_requests": int}
 
     def behaviour(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.BEHAVIOURS}
@@ -129,10 +141,18 @@ class LocalFeed:
 
     def query(self, resource: str, params: dict[str, str], prefer: int | None
               ) -> dict[str, Any]:
-        if resource not in KEY_FIELDS:
+        if resource not in KEY_FIELDS and resource != "EntityEvent":
             raise LookupError(resource)
         if resource == "Property" and self.page_delay:
             time.sleep(self.page_delay)
+        if resource == "EntityEvent":
+            if not self.entity_events:
+                raise LookupError(resource)
+            return self.data.event_page(params, max(1, min(int(params.get("$top") or 1000),
+                                                           self.max_page_size)))
+        if resource == "Property" and not self.keyset_filters and \
+                "ListingKey gt" in params.get("$filter", ""):
+            raise QueryError("$filter on ListingKey is not supported here")
         top = int(params["$top"]) if params.get("$top") else (prefer or self.default_page_size)
         top = max(1, min(top, self.max_page_size))
         with self.lock:
@@ -162,6 +182,8 @@ class LocalFeed:
         records = [{f: lazy.get(f) for f in select} if light and select else
                    public_record(lazy.full()) for _, lazy in page]
         if "Media" in params.get("$expand", "") and not light:
+            if self.expand_delay:
+                time.sleep(self.expand_delay * len(records))
             for rec, (_, lazy) in zip(records, page, strict=True):
                 rec["Media"] = self.data.media_of(lazy.full())
         body: dict[str, Any] = {"value": records}
@@ -342,7 +364,13 @@ class _Handler(BaseHTTPRequestHandler):
         out = {"@odata.context": f"{self.feed.url}/odata/$metadata#{resource}", **body}
         if nxt is not None and self.feed.next_links:
             keep = {k: v for k, v in params.items() if k not in ("$skip", "$skiptoken", "$count")}
-            keep["$skiptoken"] = encode_token(nxt)
+            if self.feed.next_link_style == "skip" and resource != "EntityEvent":
+                # by position: what moves meanwhile shifts the rest
+                keep["$skip"] = str(int(params.get("$skip") or 0) + len(body["value"]))
+                if params.get("$top"):
+                    keep["$top"] = params["$top"]
+            else:
+                keep["$skiptoken"] = encode_token(nxt)
             out["@odata.nextLink"] = f"{self.feed.url}/odata/{resource}?{urlencode(keep)}"
         applied = {"Preference-Applied": f"odata.maxpagesize={prefer}"} if prefer else None
         self._send(200, out, headers=applied)
@@ -429,8 +457,13 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("Bearer "):
             return False
+        token = auth[7:]
         with self.feed.lock:
-            expires = self.feed.tokens.get(auth[7:])
+            expires = self.feed.tokens.get(token)
+            uses = self.feed.token_uses[token] = self.feed.token_uses.get(token, 0) + 1
+            if self.feed.token_max_requests and uses > self.feed.token_max_requests:
+                self.feed.tokens.pop(token, None)
+                expires = None
         return expires is not None and expires > time.monotonic()
 
     def _photo(self, path: str) -> None:

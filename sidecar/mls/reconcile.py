@@ -48,16 +48,19 @@ def reconcile(rep: Replicator) -> Counts:
         for i in range(0, len(back), 1000):
             conn.execute(stmt, {"keys": back[i:i + 1000]})
         counts.updated = len(back)
+        missing = sorted(feed_keys - known)
+        # progress: every key compared, then the listings fetched that we missed
+        counts.done = len(feed_keys) - len(missing)
         store.add_progress(conn, db, rep.run_id, counts, "reconcile", len(feed_keys))
         store.mark_reconciled(conn, db, feed, "Property")
-    missing = sorted(feed_keys - known)
+        counts.done = 0
     if missing:
         log.info("mls %s: reconcile fetches %d listings we do not hold", feed, len(missing))
         step = rep.settings.keys_per_request
         for i in range(0, len(missing), step):
             flt = " or ".join(f"ListingKey eq {odata_string(k)}" for k in missing[i:i + step])
             params = {"$filter": flt, "$top": str(step)}
-            if rep.settings.media == "expand":
+            if rep.media == "expand":
                 params["$expand"] = "Media"
             page = rep.client.query("Property", params)
             counts.add(rep.store_page(PROPERTY, page, None, None))

@@ -12,6 +12,7 @@ timestamp we already hold are skipped, so the overlap costs nothing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, bindparam
 
 from ..db import Database
 from . import mapping, store
-from .client import FeedError, NextLinkExpired, Page, RESOClient
+from .client import FeedError, NextLinkExpired, Page, RESOClient, SlowAnswer
 from .feeds import FeedSettings
 from .mapping import PROPERTY, BadRecord, odata_timestamp
 from .store import Checkpoint, Counts, Quarantined, RecordProblems, raw_payload
@@ -60,6 +61,7 @@ class SyncResult:
     removed: int = 0
     quarantined: int = 0
     message: str | None = None
+    unchanged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -100,6 +102,55 @@ class Replicator:
         self.totals = Counts()
         self._property_sql = store.MultiRowInsert(db.t("properties"), PROPERTY_COLUMNS)
         self._media_sql = store.MultiRowInsert(db.t("mls_media"), MEDIA_COLUMNS)
+        # what earlier runs learned about the feed: start from what worked
+        self.state = store.read_feed_state(db, settings.feed_id)
+        self.page_size = min(settings.page_size, self.state.page_size or settings.page_size)
+        self.media = settings.media
+        if settings.media == "expand" and self.state.media == "resource":
+            self.media = "resource"
+        self.keyset = self.state.keyset is not False
+
+    # -- adapting to the server ------------------------------------------------
+
+    def note(self, text: str, **remember: Any) -> None:
+        """Log what the run learned and did, on the run row too; remember it
+        for the feed's later runs."""
+        log.warning("mls %s: %s", self.settings.feed_id, text)
+        if self.run_id:
+            store.add_run_note(self.db, self.run_id, text)
+        if remember:
+            with self.db.engine.begin() as conn:
+                store.write_feed_state(conn, self.db, self.settings.feed_id, reason=text,
+                                       **remember)
+
+    def _adapt(self, rmap: mapping.ResourceMap, why: str) -> bool:
+        """Ask for less after a slow or failing page; False when nothing is left
+        to give up."""
+        if rmap is PROPERTY and self.media == "expand":
+            self.media = "resource"
+            self.note(f"{rmap.resource} pages with $expand=Media failed ({why}) at page size "
+                      f"{self.page_size}; reading Media by listing keys from now on",
+                      media="resource")
+            return True
+        floor = min(self.settings.min_page_size, self.settings.page_size)
+        if self.page_size > floor:
+            old, self.page_size = self.page_size, max(floor, self.page_size // 2)
+            self.note(f"{rmap.resource} page of {old} failed ({why}); asking for "
+                      f"{self.page_size} per page from now on", page_size=self.page_size)
+            return True
+        return False
+
+    def query(self, rmap: mapping.ResourceMap, since: datetime | None,
+              cursor: tuple[datetime, str] | None, count: bool,
+              extra: dict[str, str] | None = None) -> Page:
+        """One page, shrinking the request while the server cannot answer it."""
+        while True:
+            params = {**self._params(rmap, since, cursor, count), **(extra or {})}
+            try:
+                return self.client.query(rmap.resource, params, adaptive=True)
+            except SlowAnswer as exc:
+                if not self._adapt(rmap, str(exc)):
+                    return self.client.query(rmap.resource, params)
 
     # -- query building -------------------------------------------------------
 
@@ -109,13 +160,17 @@ class Replicator:
         clauses = []
         if since is not None:
             clauses.append(f"{ts} gt {odata_timestamp(since)}")
-        if cursor is not None:
+        if cursor is not None and self.keyset:
             t, key = odata_timestamp(cursor[0]), odata_string(cursor[1])
             clauses.append(f"({ts} gt {t} or ({ts} eq {t} and {rmap.key} gt {key}))")
-        params = {"$orderby": f"{ts},{rmap.key}", "$top": str(self.settings.page_size)}
+        elif cursor is not None:
+            # no key-set filter here: from the cursor's timestamp; the records
+            # at it that we hold come again and are not written again
+            clauses.append(f"{ts} ge {odata_timestamp(cursor[0])}")
+        params = {"$orderby": f"{ts},{rmap.key}", "$top": str(self.page_size)}
         if clauses:
             params["$filter"] = " and ".join(clauses)
-        if rmap is PROPERTY and self.settings.media == "expand":
+        if rmap is PROPERTY and self.media == "expand":
             params["$expand"] = "Media"
         if count:
             params["$count"] = "true"
@@ -126,6 +181,7 @@ class Replicator:
     def replicate(self, rmap: mapping.ResourceMap, kind: str) -> Counts:
         """Bring one resource up to date (kind 'full' starts from the beginning)."""
         db, feed = self.db, self.settings.feed_id
+        started = time.monotonic()
         with db.engine.begin() as conn:
             cp = store.read_checkpoint(conn, db, feed, rmap.resource)
             if cp.load_kind and (kind == "incremental" or cp.load_kind == "full"):
@@ -134,27 +190,107 @@ class Replicator:
             else:
                 since = None
                 if kind == "incremental" and cp.high_water_ts is not None:
-                    since = cp.high_water_ts - timedelta(seconds=self.settings.overlap_seconds)
+                    # the overlap covers the previous load's own duration: a record
+                    # changed while it ran is read again, however long it took
+                    overlap = max(self.settings.overlap_seconds, cp.last_load_seconds or 0)
+                    since = cp.high_water_ts - timedelta(seconds=overlap)
                 cp.load_kind, cp.load_ts, cp.load_key, cp.load_since = kind, None, None, since
             cp.load_run_id = self.run_id
             store.write_checkpoint(conn, db, feed, rmap.resource, cp)
-        counts = Counts()
         cursor = (cp.load_ts, cp.load_key) if cp.load_ts and cp.load_key else None
+        if self.keyset:
+            counts, cursor, done = self._keyset_pages(rmap, cp, cursor)
+            if not done:
+                more, cursor = self._link_pages(rmap, cp, cursor)
+                counts.add(more)
+        else:
+            counts, cursor = self._link_pages(rmap, cp, cursor)
+        with db.engine.begin() as conn:
+            cp = store.read_checkpoint(conn, db, feed, rmap.resource)
+            if cursor is not None and (cp.high_water_ts is None
+                                       or cursor > (cp.high_water_ts, cp.high_water_key or "")):
+                cp.high_water_ts, cp.high_water_key = cursor
+            cp.load_kind = cp.load_ts = cp.load_key = cp.load_since = cp.load_run_id = None
+            cp.last_load_seconds = int(time.monotonic() - started) + 1
+            store.write_checkpoint(conn, db, feed, rmap.resource, cp)
+        return counts
+
+    def _keyset_pages(self, rmap: mapping.ResourceMap, cp: Checkpoint,
+                      cursor: tuple[datetime, str] | None
+                      ) -> tuple[Counts, tuple[datetime, str] | None, bool]:
+        """Page by key set: every page is a fresh query for the records after
+        the last (timestamp, key) read, so records edited meanwhile (they move
+        to the end) are read later in the run and none is skipped, whatever the
+        server's next links do. The next page is fetched while this one is
+        mapped and the one before written. Returns (counts, cursor, done);
+        done is False when the server refused the key-set filter."""
+        ts_field = self.settings.timestamp_field if rmap is PROPERTY else "ModificationTimestamp"
+        counts = Counts()
+        pending: Future[Counts] | None = None
+        since = cp.load_since
+        try:
+            page = self.query(rmap, since, cursor, True)
+        except FeedError as exc:
+            if exc.status != 400 or cursor is None:
+                raise
+            return self._refused(rmap, exc, counts, cursor)
+        total = page.count if rmap is PROPERTY else None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-prefetch") as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-writer") as writer:
+            while page.records:
+                last = None
+                for record in reversed(page.records):
+                    if isinstance(record, dict):
+                        last = _position(record, ts_field, rmap.key)
+                        if last is not None:
+                            break
+                ahead = pool.submit(self.query, rmap, since, last, False) \
+                    if last is not None and last != cursor else None
+                prepared = self._prepare(rmap, page)
+                if pending is not None:
+                    counts.add(pending.result())
+                pending = writer.submit(self._commit, rmap, prepared, cp, total)
+                total = None
+                if ahead is None:
+                    break  # only records without a usable position were left
+                cursor = last
+                try:
+                    page = ahead.result()
+                except FeedError as exc:
+                    if exc.status != 400:
+                        raise
+                    counts.add(pending.result())
+                    return self._refused(rmap, exc, counts, cursor)
+            if pending is not None:
+                counts.add(pending.result())
+        return counts, cursor, True
+
+    def _refused(self, rmap: mapping.ResourceMap, exc: FeedError, counts: Counts,
+                 cursor: tuple[datetime, str] | None
+                 ) -> tuple[Counts, tuple[datetime, str] | None, bool]:
+        self.keyset = False
+        self.note(f"{rmap.resource}: the server refused a key-set filter ({exc}); following "
+                  "its next links from now on", keyset=0)
+        return counts, cursor, False
+
+    def _link_pages(self, rmap: mapping.ResourceMap, cp: Checkpoint,
+                    cursor: tuple[datetime, str] | None
+                    ) -> tuple[Counts, tuple[datetime, str] | None]:
+        """Page by the server's next links (for servers that cannot filter on
+        timestamp and key), restarting from the checkpoint when a link expires."""
+        feed = self.settings.feed_id
+        counts = Counts()
         chain_start = cursor
         skip = 0
         restarts = 0
-        page = self.client.query(rmap.resource, self._params(rmap, cp.load_since, cursor, True))
+        page = self.query(rmap, cp.load_since, cursor, True)
         total = page.count if rmap is PROPERTY else None
-        # Three stages overlap: the next page is fetched while this one is mapped
-        # while the one before is written. Writes stay in page order, one at a
-        # time, each page with its checkpoint in one transaction.
-        prefetch = self.settings.media != "resource"
         pending: Future[Counts] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-prefetch") as pool, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="mls-writer") as writer:
             while True:
                 ahead = pool.submit(self.client.follow, page.next_link) \
-                    if prefetch and page.next_link else None
+                    if page.next_link else None
                 progressed = False
                 if page.records:
                     prepared = self._prepare(rmap, page)
@@ -164,9 +300,9 @@ class Replicator:
                     total = None
                     if prepared.last is not None and prepared.last != cursor:
                         cursor, progressed = prepared.last, True
-                if page.next_link:
+                if ahead is not None:
                     try:
-                        page = ahead.result() if ahead else self.client.follow(page.next_link)
+                        page = ahead.result()
                         continue
                     except NextLinkExpired:
                         restarts += 1
@@ -174,29 +310,18 @@ class Replicator:
                             raise
                         log.warning("mls %s %s: next link expired, restarting from the "
                                     "checkpoint", feed, rmap.resource)
-                elif not page.records:
-                    break
-                elif not progressed and self.settings.paging != "skip":
-                    # only records without a usable position were left
+                elif not page.records or (not progressed and self.settings.paging != "skip"):
                     break
                 elif self.settings.paging == "skip":
                     skip += len(page.records)
-                    params = self._params(rmap, cp.load_since, chain_start, False)
-                    page = self.client.query(rmap.resource, {**params, "$skip": str(skip)})
+                    page = self.query(rmap, cp.load_since, chain_start, False,
+                                      {"$skip": str(skip)})
                     continue
                 chain_start, skip = cursor, 0
-                page = self.client.query(rmap.resource,
-                                         self._params(rmap, cp.load_since, cursor, False))
+                page = self.query(rmap, cp.load_since, cursor, False)
             if pending is not None:
                 counts.add(pending.result())
-        with db.engine.begin() as conn:
-            cp = store.read_checkpoint(conn, db, feed, rmap.resource)
-            if cursor is not None and (cp.high_water_ts is None
-                                       or cursor > (cp.high_water_ts, cp.high_water_key or "")):
-                cp.high_water_ts, cp.high_water_key = cursor
-            cp.load_kind = cp.load_ts = cp.load_key = cp.load_since = cp.load_run_id = None
-            store.write_checkpoint(conn, db, feed, rmap.resource, cp)
-        return counts
+        return counts, cursor
 
     def store_page(self, rmap: mapping.ResourceMap, page: Page, cp: Checkpoint | None,
                     total: int | None) -> Counts:
@@ -234,7 +359,7 @@ class Replicator:
             if rmap is PROPERTY:
                 row["_media"] = record.get("Media")
             rows[row[rmap.key]] = row
-        if rmap is PROPERTY and self.settings.media == "resource":
+        if rmap is PROPERTY and self.media == "resource":
             self._fetch_media(list(rows.values()))
         return Prepared(list(rows.values()), bad, last, len(page.records))
 
@@ -415,6 +540,34 @@ class Replicator:
         return report
 
 
+def replicate_feed(rep: Replicator, mode: str) -> None:
+    """A full or incremental run: from the feed's EntityEvent log when it
+    offers one and we have read it before, else by timestamps (and then the
+    events logged since the run began, so the log takes over next time)."""
+    from . import events
+
+    use_events = events.offered(rep)
+    if use_events and mode == "incremental" and rep.state.event_sequence is not None \
+            and not _load_in_progress(rep):
+        events.replay(rep, rep.state.event_sequence)
+        return
+    head = events.head_sequence(rep) if use_events else None
+    rep.replicate(PROPERTY, mode)
+    for resource in rep.settings.replicate:
+        rmap = mapping.RESOURCES.get(resource)
+        if rmap is not None and rmap is not PROPERTY:
+            rep.replicate(rmap, mode)
+    if head is not None:
+        events.remember(rep, head)
+        events.replay(rep, head)
+
+
+def _load_in_progress(rep: Replicator) -> bool:
+    with rep.db.engine.begin() as conn:
+        return any(store.read_checkpoint(conn, rep.db, rep.settings.feed_id, r).load_kind
+                   for r in ("Property", *rep.settings.replicate))
+
+
 def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
              requested_by: int | None = None, run_id: int | None = None,
              client: RESOClient | None = None, on_page: PageHook | None = None,
@@ -439,11 +592,7 @@ def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
 
                 reconcile(rep)
             else:
-                rep.replicate(PROPERTY, mode)
-                for resource in settings.replicate:
-                    rmap = mapping.RESOURCES.get(resource)
-                    if rmap is not None and rmap is not PROPERTY:
-                        rep.replicate(rmap, mode)
+                replicate_feed(rep, mode)
     except store.SyncBusy as exc:
         store.finish_run(db, run_id, "skipped", str(exc))
         log.info("mls %s: %s", settings.feed_id, exc)
@@ -454,6 +603,8 @@ def run_sync(db: Database, settings: FeedSettings, mode: str = "incremental",
         raise
     store.finish_run(db, run_id, "succeeded")
     t = rep.totals
-    log.info("mls %s: run %d %s: added %d, updated %d, removed %d, quarantined %d",
-             settings.feed_id, run_id, mode, t.added, t.updated, t.removed, t.quarantined)
-    return SyncResult(run_id, "succeeded", t.added, t.updated, t.removed, t.quarantined)
+    log.info("mls %s: run %d %s: added %d, updated %d, removed %d, unchanged %d,"
+             " quarantined %d", settings.feed_id, run_id, mode, t.added, t.updated, t.removed,
+             t.unchanged, t.quarantined)
+    return SyncResult(run_id, "succeeded", t.added, t.updated, t.removed, t.quarantined,
+                      unchanged=t.unchanged)

@@ -254,12 +254,14 @@ class Checkpoint:
     load_key: str | None = None
     load_since: datetime | None = None
     load_run_id: int | None = None
+    last_load_seconds: int | None = None
 
 
 def read_checkpoint(conn: Connection, db: Database, feed_id: str, resource: str) -> Checkpoint:
     row = conn.execute(db.sql(
         "SELECT high_water_ts, high_water_key, load_kind, load_ts, load_key, load_since,"
-        " load_run_id FROM {t:mls_checkpoints} WHERE feed_id = :f AND resource = :r FOR UPDATE"),
+        " load_run_id, last_load_seconds FROM {t:mls_checkpoints}"
+        " WHERE feed_id = :f AND resource = :r FOR UPDATE"),
         {"f": feed_id, "r": resource}).first()
     return Checkpoint(*row) if row else Checkpoint()
 
@@ -268,15 +270,16 @@ def write_checkpoint(conn: Connection, db: Database, feed_id: str, resource: str
                      cp: Checkpoint) -> None:
     conn.execute(db.sql(
         "INSERT INTO {t:mls_checkpoints} (feed_id, resource, high_water_ts, high_water_key,"
-        " load_kind, load_ts, load_key, load_since, load_run_id)"
-        " VALUES (:f, :r, :hts, :hkey, :kind, :lts, :lkey, :since, :run)"
+        " load_kind, load_ts, load_key, load_since, load_run_id, last_load_seconds)"
+        " VALUES (:f, :r, :hts, :hkey, :kind, :lts, :lkey, :since, :run, :secs)"
         " ON DUPLICATE KEY UPDATE high_water_ts = VALUES(high_water_ts),"
         " high_water_key = VALUES(high_water_key), load_kind = VALUES(load_kind),"
         " load_ts = VALUES(load_ts), load_key = VALUES(load_key),"
-        " load_since = VALUES(load_since), load_run_id = VALUES(load_run_id)"),
+        " load_since = VALUES(load_since), load_run_id = VALUES(load_run_id),"
+        " last_load_seconds = VALUES(last_load_seconds)"),
         {"f": feed_id, "r": resource, "hts": cp.high_water_ts, "hkey": cp.high_water_key,
          "kind": cp.load_kind, "lts": cp.load_ts, "lkey": cp.load_key, "since": cp.load_since,
-         "run": cp.load_run_id})
+         "run": cp.load_run_id, "secs": cp.last_load_seconds})
 
 
 def mark_reconciled(conn: Connection, db: Database, feed_id: str, resource: str) -> None:
@@ -285,6 +288,48 @@ def mark_reconciled(conn: Connection, db: Database, feed_id: str, resource: str)
         " VALUES (:f, :r, UTC_TIMESTAMP(3))"
         " ON DUPLICATE KEY UPDATE last_reconcile_at = VALUES(last_reconcile_at)"),
         {"f": feed_id, "r": resource})
+
+
+# -- what the sync learned about a feed -----------------------------------------
+
+@dataclass
+class FeedState:
+    page_size: int | None = None
+    media: str | None = None
+    keyset: bool | None = None
+    entity_event: bool | None = None
+    event_sequence: int | None = None
+    reason: str | None = None
+
+
+def read_feed_state(db: Database, feed_id: str) -> FeedState:
+    with db.engine.connect() as conn:
+        row = conn.execute(db.sql(
+            "SELECT page_size, media, keyset, entity_event, event_sequence, reason"
+            " FROM {t:mls_feed_state} WHERE feed_id = :f"), {"f": feed_id}).first()
+    if row is None:
+        return FeedState()
+    return FeedState(row[0], row[1], None if row[2] is None else bool(row[2]),
+                     None if row[3] is None else bool(row[3]), row[4], row[5])
+
+
+def write_feed_state(conn: Connection, db: Database, feed_id: str, **values: Any) -> None:
+    """Remember some of what the sync learned about a feed (the other columns stay)."""
+    cols = list(values)
+    conn.execute(db.sql(
+        "INSERT INTO {t:mls_feed_state} (feed_id, " + ", ".join(cols) + ") VALUES (:feed_id, "
+        + ", ".join(f":{c}" for c in cols) + ") ON DUPLICATE KEY UPDATE "
+        + ", ".join(f"{c} = VALUES({c})" for c in cols)),
+        {"feed_id": feed_id, **{c: (v[:1000] if isinstance(v, str) and c == "reason" else v)
+                                for c, v in values.items()}})
+
+
+def add_run_note(db: Database, run_id: int, note: str) -> None:
+    """A line in the run's log (shown on the MLS Sync screen)."""
+    with db.engine.begin() as conn:
+        conn.execute(db.sql(
+            "UPDATE {t:mls_sync_runs} SET notes = CONCAT_WS('\n', notes, :n) WHERE id = :id"),
+            {"n": note[:1000], "id": run_id})
 
 
 # -- sync runs -------------------------------------------------------------------

@@ -733,7 +733,7 @@ class SENW_CRM_Leads {
 						'to'   => $agent_id,
 					)
 				);
-				SENW_CRM_Audit::log(
+				$audit_id = SENW_CRM_Audit::log(
 					'assign',
 					'lead',
 					$lead_id,
@@ -743,6 +743,27 @@ class SENW_CRM_Leads {
 					),
 					$actor
 				);
+				// The new agent is told (SENW_CRM jobs: lead.reassigned); a person's choice ends the
+				// routing's speed-to-lead clock and takes the lead out of the pond.
+				SENW_CRM_Db::check(
+					$wpdb->insert(
+						SENW_CRM_Db::t( 'outbox' ),
+						array(
+							'topic'   => 'lead.reassigned',
+							'queue'   => 'high',
+							'payload' => wp_json_encode(
+								array(
+									'lead_id'    => $lead_id,
+									'agent_id'   => $agent_id,
+									'by_user_id' => $actor,
+									'audit_id'   => (int) $audit_id,
+								)
+							),
+						),
+						array( '%s', '%s', '%s' )
+					)
+				);
+				$wpdb->query( $wpdb->prepare( 'UPDATE `' . SENW_CRM_Db::t( 'lead_routing' ) . '` SET deadline_at = NULL, in_pond = 0 WHERE lead_id = %d', $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 			}
 			if ( ! SENW_CRM_Db::commit() ) {
 				throw new RuntimeException( 'commit' );

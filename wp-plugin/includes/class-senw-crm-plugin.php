@@ -35,6 +35,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Teams',
 		'SENW_CRM_Admin_Audit',
 		'SENW_CRM_Saved_Searches',
+		'SENW_CRM_Admin_Routing',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

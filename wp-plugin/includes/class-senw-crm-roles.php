@@ -33,6 +33,7 @@ class SENW_CRM_Roles {
 			'senw_run_mls_sync'     => $senior,
 			'senw_view_audit_log'   => $senior,   // CRM > Audit Log
 			'senw_manage_teams'     => $senior,   // CRM > Teams
+			'senw_manage_routing'   => $senior,   // CRM > Lead Routing
 			'senw_manage_crm'       => array( self::ADMIN ),
 		);
 	}
