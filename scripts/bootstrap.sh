@@ -12,6 +12,9 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # 1. Debian packages --------------------------------------------------------
 PKGS=(mariadb-server mariadb-client redis-server php-cli php-mysql php-curl php-mbstring php-xml
       wordpress chromium python3-venv curl)
+# Node.js and npm build the plugin's front-end bundles (wp-plugin/js-src); a
+# machine that already has them (any source) keeps its own.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -71,4 +74,12 @@ fi
 cp scripts/wp-config.php .wp/wp-config.php
 ln -sfn "$ROOT/wp-plugin" .wp/wp-content/plugins/senw-crm
 mkdir -p .wp/wp-content/uploads
+# 6. Front-end bundles (npm packages, built here, shipped with the plugin) ---
+js=wp-plugin/js-src
+jswant=$(cat $js/package.json $js/package-lock.json $js/build.mjs $js/entries/* 2>/dev/null | sha1sum | cut -d' ' -f1)
+if [ ! -f wp-plugin/assets/build/.senw-built ] || [ "$(cat wp-plugin/assets/build/.senw-built)" != "$jswant" ]; then
+  log "building the plugin's front-end bundles"
+  (cd $js && npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run build --silent)
+  echo "$jswant" > wp-plugin/assets/build/.senw-built
+fi
 log "ready"
