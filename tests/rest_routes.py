@@ -49,8 +49,10 @@ def endpoints(wp: Stack) -> list[Endpoint]:
 class WordPressLog:
     """What PHP and wpdb wrote to the test WordPress's log since mark()."""
 
-    PROBLEMS = re.compile(r"WordPress database error|PHP (Warning|Notice|Fatal|Deprecated)|"
-                          r"Uncaught|SQL syntax", re.I)
+    # PHP writes "PHP Warning:  ..." when it logs and "Warning: ..." when it
+    # displays errors on stderr (how tests run the server); wpdb logs its own.
+    PROBLEMS = re.compile(r"WordPress database error|\b(Warning|Notice|Fatal error|Deprecated|"
+                          r"Parse error):|Uncaught|SQL syntax")
 
     def __init__(self, wp: Stack):
         self.path = Path(wp.run_dir) / "wordpress.log"

@@ -59,7 +59,7 @@ class SENW_CRM_Admin_Audit {
 		}
 		$filters = self::filters( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
-		$page   = isset( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1;
+		$page   = isset( $_GET['paged'] ) && is_scalar( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1;
 		$result = SENW_CRM_Audit::query( $filters, $page, self::PER_PAGE );
 		echo SENW_CRM_Lead_Form::template( // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			'admin-audit',
