@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from capture_helpers import php_create_leads, rows, unique_email
+from capture_helpers import php_create_leads, unique_email
 from rest_routes import Endpoint, WordPressLog, endpoints
 
 MAX_PAGE = 100000  # SENW_CRM_Db::MAX_PAGE
