@@ -179,7 +179,7 @@ class SENW_CRM_Admin_Actions {
 				$clean,
 				$user_id,
 				array(
-					'ip'         => SENW_CRM_Db::remote_addr(),
+					'ip'         => SENW_CRM_Client_Ip::get(),
 					'source_url' => $back,
 				)
 			);

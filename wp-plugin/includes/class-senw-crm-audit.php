@@ -24,7 +24,7 @@ class SENW_CRM_Audit {
 			'action'      => substr( (string) $action, 0, 40 ),
 			'object_type' => substr( (string) $object_type, 0, 30 ),
 			'object_id'   => null === $object_id ? null : (int) $object_id,
-			'ip_address'  => SENW_CRM_Db::remote_addr(),
+			'ip_address'  => SENW_CRM_Client_Ip::get(),
 			'details'     => empty( $details ) ? null : wp_json_encode( $details ),
 			'created_at'  => SENW_CRM_Db::now(),
 		);

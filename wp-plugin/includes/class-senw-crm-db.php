@@ -165,7 +165,11 @@ class SENW_CRM_Db {
 		return gmdate( 'Y-m-d H:i:s', (int) $t ) . sprintf( '.%03d', (int) ( ( $t - floor( $t ) ) * 1000 ) );
 	}
 
-	/** The client's address as the web server saw it (never a forwarded header). */
+	/**
+	 * The peer's address as the web server saw it (never a forwarded header).
+	 * Code that wants the visitor's address asks SENW_CRM_Client_Ip::get(),
+	 * which believes X-Forwarded-For only from trusted proxies.
+	 */
 	public static function remote_addr() {
 		$ip = isset( $_SERVER['REMOTE_ADDR'] ) ? trim( (string) $_SERVER['REMOTE_ADDR'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- validated below.
 		return filter_var( $ip, FILTER_VALIDATE_IP ) ? $ip : '';

@@ -166,7 +166,7 @@ class SENW_CRM_Saved_Searches {
 		if ( ! empty( $post['senw_website'] ) ) {
 			self::back( $back, 'senw_saved', '1' ); // A bot filled the honeypot: say yes, store nothing.
 		}
-		$limit = SENW_CRM_Rate_Limit::hit( 'savesearch:' . SENW_CRM_Db::remote_addr(), SENW_CRM_REST_Capture_Controller::rate_limit(), SENW_CRM_REST_Capture_Controller::rate_window() );
+		$limit = SENW_CRM_Rate_Limit::hit_client( 'savesearch', SENW_CRM_REST_Capture_Controller::rate_limit(), SENW_CRM_REST_Capture_Controller::rate_window() );
 		if ( ! $limit['allowed'] ) {
 			self::back( $back, 'senw_save_error', 'busy' );
 		}
@@ -187,7 +187,7 @@ class SENW_CRM_Saved_Searches {
 				'person_id'    => $who['person_id'],
 				'lead_id'      => $who['lead_id'],
 				'consent_text' => self::consent_text(),
-				'ip'           => SENW_CRM_Db::remote_addr(),
+				'ip'           => SENW_CRM_Client_Ip::get(),
 			)
 		);
 		self::back( $back, $pid ? 'senw_saved' : 'senw_save_error', $pid ? '1' : 'failed' );
