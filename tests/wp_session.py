@@ -24,7 +24,7 @@ def logged_in(wp: Stack, login: str) -> requests.Session:
 
 def hidden_fields(page_html: str, form_marker: str) -> dict[str, str]:
     """The hidden inputs of the first form whose opening tag contains form_marker."""
-    m = re.search(r"<form[^>]*" + re.escape(form_marker) + r"[^>]*>(.*?)</form>", page_html, re.S)
+    m = re.search(r"<form[^>]*" + re.escape(form_marker) + r"[^>]*>(.*?)</form>", page_html, re.DOTALL)
     assert m, f"no form with {form_marker}"
     return {html.unescape(n): html.unescape(v) for n, v in re.findall(
         r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', m.group(1))}
