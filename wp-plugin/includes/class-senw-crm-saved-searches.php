@@ -288,12 +288,14 @@ class SENW_CRM_Saved_Searches {
 	public static function unsubscribe() {
 		global $wpdb;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the token is the secret.
-		$token = isset( $_GET['senw_unsubscribe'] ) && is_string( $_GET['senw_unsubscribe'] ) ? preg_replace( '/[^a-f0-9]/', '', wp_unslash( $_GET['senw_unsubscribe'] ) ) : '';
+		$token = isset( $_GET['senw_unsubscribe'] ) && is_string( $_GET['senw_unsubscribe'] ) ? wp_unslash( $_GET['senw_unsubscribe'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- matched exactly below.
 		if ( '' === $token ) {
 			return;
 		}
 		$table = SENW_CRM_Db::t( 'prospecting' );
-		$row   = 64 === strlen( $token ) ? $wpdb->get_row( $wpdb->prepare( "SELECT id, active_yn FROM `{$table}` WHERE unsubscribe_token = %s", $token ), ARRAY_A ) : null; // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		// Exactly the token as issued: nothing stripped or folded (the column's
+		// collation would match an upper-case copy).
+		$row   = preg_match( '/^[a-f0-9]{64}$/D', $token ) ? $wpdb->get_row( $wpdb->prepare( "SELECT id, active_yn FROM `{$table}` WHERE unsubscribe_token = %s", $token ), ARRAY_A ) : null; // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 		nocache_headers();
 		header( 'X-Robots-Tag: noindex' );
 		if ( ! $row ) {
