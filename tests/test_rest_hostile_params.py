@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from capture_helpers import php_create_leads, unique_email
+from capture_helpers import php_create_leads, rows, unique_email
 from rest_routes import Endpoint, WordPressLog, endpoints
 
 MAX_PAGE = 100000  # SENW_CRM_Db::MAX_PAGE
@@ -106,3 +106,75 @@ def test_page_offset_stays_an_integer_below_the_rest_layer(wordpress):
         "integerintegerinteger:2:100:100",
     ], out
     assert lines[7:] == ["ROWS=0", "AUDIT=0"], out
+
+
+INJECTIONS = [
+    "'", '"', "\\", "`", "%", "_", "zqx' OR '1'='1", "zqx\" OR \"1\"=\"1", "zqx') OR ('1'='1",
+    "zqx%' OR 1=1 -- ", "created_at; DROP TABLE wp_senw_leads", "id desc, (SELECT SLEEP(1))",
+    "(SELECT 1 FROM dual)", "zqx' UNION SELECT user_pass FROM wp_users -- ",
+    "IF(1=1,l.id,l.agent_id)", "asc, l.id", "desc;--", "created_at`", "0x41", "zqx\x00'",
+    "zqx*", "+zqx -x", "zqx\"", "@@version", "zqx' AND SLEEP(1) AND '1",
+]
+
+
+def string_args(e: Endpoint) -> list[str]:
+    """The args of a list route a client sends as text (enums included)."""
+    names = []
+    for name, arg in e.args.items():
+        types = arg.get("type")
+        types = types if isinstance(types, list) else [types]
+        items = arg.get("items", {}).get("type") if "array" in types else None
+        if "string" in types or items == "string" or name in ("orderby", "order", "search"):
+            names.append(name)
+    return names
+
+
+def test_sql_injection_through_every_text_parameter_of_every_list_route(wordpress, api, db, ids):
+    log = WordPressLog(wordpress)
+    admin = api("admin")
+    routes = list_routes(wordpress)
+    probed = set()
+    # How many leads the admin sees unfiltered: an injected OR 1=1 would return them all.
+    everything = int(admin.get(wordpress.wp_url + "/wp-json/senw-crm/v1/leads", timeout=20)
+                     .headers["X-WP-Total"])
+    assert everything >= 1
+    before = fingerprint(db)
+    log.mark()
+    for e in routes:
+        url = wordpress.wp_url + e.path(ids)
+        for name in string_args(e):
+            for value in INJECTIONS:
+                r = admin.get(url, params={name: value}, timeout=30)
+                assert r.status_code in (200, 400), f"{e.key} {name}={value!r}: {r.status_code} {r.text[:200]}"
+                body = r.json()
+                if r.status_code == 400:
+                    assert body["code"] in ("rest_invalid_param", "rest_post_invalid_page_number"), body
+                    assert "SQL" not in r.text and "mysql" not in r.text.lower()
+                elif e.key == "GET /leads" and name == "search" and value.startswith("zqx"):
+                    assert int(r.headers["X-WP-Total"]) < everything, f"search {value!r} matched everything"
+                probed.add(f"{e.key} {name}")
+        # Order and paging together, hostile, on the same call.
+        r = admin.get(url, params={"orderby": "id`; DROP TABLE x", "order": "desc, SLEEP(1)",
+                                   "per_page": "1 OR 1", "page": "1;--"}, timeout=30)
+        assert r.status_code == 400, f"{e.key}: {r.status_code}"
+    assert {"GET /leads search", "GET /leads orderby", "GET /leads order", "GET /properties keyword",
+            "GET /properties orderby"} <= probed, sorted(probed)
+    assert log.problems() == []
+    assert fingerprint(db) == before
+
+
+def test_hostile_text_written_through_the_api_is_stored_as_data(wordpress, api, db, ids):
+    lead = ids["id"]
+    name = "Robert'); DROP TABLE wp_senw_leads;--"
+    r = api("admin").patch(f"{wordpress.wp_url}/wp-json/senw-crm/v1/leads/{lead}",
+                           json={"first_name": name, "last_name": "x' OR '1'='1"}, timeout=30)
+    assert r.status_code == 200, r.text
+    got = rows(db, "SELECT p.first_name, p.last_name FROM {t:leads} l JOIN {t:people} p ON "
+                   "p.id = l.person_id WHERE l.id = :l", l=lead)
+    assert got == [{"first_name": name, "last_name": "x' OR '1'='1"}]
+    note = "1'); DELETE FROM wp_senw_activities; --"
+    r = api("admin").post(f"{wordpress.wp_url}/wp-json/senw-crm/v1/leads/{lead}/notes",
+                          json={"body": note}, timeout=30)
+    assert r.status_code == 201, r.text
+    assert rows(db, "SELECT body FROM {t:activities} WHERE lead_id = :l AND kind = 'note'",
+                l=lead) == [{"body": note}]
