@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import login
@@ -23,7 +23,7 @@ from sidecar.tx import in_transaction
 T0 = datetime(2026, 12, 1, 18, 0)  # 10:00 in Los Angeles
 # Speed-to-lead deadlines the suite's own scheduler (sweeping every minute at
 # the real time) can never reach while a test runs: a day ahead of now.
-T_AHEAD = datetime.utcnow().replace(microsecond=0) + timedelta(days=1)
+T_AHEAD = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(days=1)
 
 
 @pytest.fixture
