@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from capture_helpers import php_create_leads, unique_email
-from wp_session import hidden_fields, logged_in
+from wp_session import ADMIN_CONTEXT_PHP, hidden_fields, logged_in
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = "/wp-json/senw-crm/v1"
@@ -26,10 +26,7 @@ def plugin_actions(wordpress) -> dict[str, list[str]]:
     """admin_post_* / wp_ajax_* hooks with an SENW_CRM_* callback, as WordPress
     registers them inside wp-admin (is_admin() true)."""
     out = wordpress.wp_eval(
-        "require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';\n"
-        "require_once ABSPATH . 'wp-admin/includes/screen.php';\n"
-        "$GLOBALS['current_screen'] = WP_Screen::get( 'dashboard' );\n"
-        "foreach ( SENW_CRM_Plugin::MODULES as $m ) { if ( class_exists( $m ) ) { $m::register(); } }\n"
+        ADMIN_CONTEXT_PHP +
         "global $wp_filter; $found = array();\n"
         "foreach ( $wp_filter as $hook => $h ) {\n"
         "  if ( ! preg_match( '/^(admin_post_nopriv_|admin_post_|wp_ajax_nopriv_|wp_ajax_)(.+)$/', $hook, $m ) ) { continue; }\n"

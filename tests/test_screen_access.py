@@ -9,7 +9,7 @@ import json
 
 import pytest
 from capture_helpers import php_create_leads, unique_email
-from wp_session import logged_in
+from wp_session import ADMIN_CONTEXT_PHP, logged_in
 
 ROLES = ("subscriber", "agent1", "agent3", "teamlead", "manager", "crmadmin", "admin")
 CRM = frozenset({"agent1", "agent3", "teamlead", "manager", "crmadmin", "admin"})
@@ -31,12 +31,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "senw-crm-settings": CRM_ADMINS,
 }
 
-MENU_PHP = r"""
-require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';
-require_once ABSPATH . 'wp-admin/includes/screen.php';
-$GLOBALS['current_screen'] = WP_Screen::get( 'dashboard' );
-wp_set_current_user( 1 );
-foreach ( SENW_CRM_Plugin::MODULES as $m ) { if ( class_exists( $m ) ) { $m::register(); } }
+MENU_PHP = ADMIN_CONTEXT_PHP + r"""
 global $submenu, $menu;
 do_action( 'admin_menu', '' );
 $out = array();
