@@ -7,7 +7,8 @@ evaluated in the database, in bulk, against only the saved searches indexed
 under its own keys (saved_searches.match_key: the search's postal code, else
 its city, else its property type, else '' for any listing; see
 sql/080_saved_search_index.sql), so the cost follows the candidates, not the
-number of saved searches. Keyword searches among the candidates are checked
+number of saved searches: one INSERT ... SELECT records the matches of the
+searches without keywords; keyword searches among the candidates are checked
 here (word prefixes, as the public search does). One alert_matches row per
 recipient is inserted (INSERT IGNORE on its key, so a rerun adds nothing).
 Instant recipients get a send job through the outbox.
@@ -89,9 +90,6 @@ _TEMP_TABLES = {
                      " BedroomsTotal BIGINT NULL, BathroomsTotalInteger BIGINT NULL,"
                      " LivingArea DECIMAL(14,2) NULL, DaysOnMarket BIGINT NULL",
     "tmp_ss_event_keys": "match_key VARCHAR(300) NOT NULL, eid INT NOT NULL, PRIMARY KEY (match_key, eid)",
-    "tmp_ss_hits": "hid INT NOT NULL AUTO_INCREMENT PRIMARY KEY, eid INT NOT NULL,"
-                   " prospecting_id BIGINT UNSIGNED NOT NULL, search_id BIGINT UNSIGNED NOT NULL,"
-                   " instant TINYINT(1) NOT NULL, ok TINYINT(1) NOT NULL",
 }
 _EVENT_COLUMNS = ("StandardStatus", "PropertyType", "City", "PostalCode", "ListPrice", "BedroomsTotal",
                   "BathroomsTotalInteger", "LivingArea", "DaysOnMarket")
@@ -139,28 +137,37 @@ def _match_events(s: Session, events: list[tuple[dict[str, Any], str, Any]],
     result.candidates += int(s.execute(db.sql(
         "SELECT COUNT(*) FROM tmp_ss_event_keys ek JOIN {t:saved_searches} ss ON ss.match_key = ek.match_key"
     )).scalar_one())
-    # One pass over the candidates; keyword searches wait for keyword_ok() (ok = 0).
-    s.execute(db.sql(
-        "INSERT INTO tmp_ss_hits (eid, prospecting_id, search_id, instant, ok)"
-        " SELECT ek.eid, p.id, ss.id, p.schedule_type = 'instant', (ss.keyword IS NULL OR ss.keyword = '')"
-        " FROM tmp_ss_event_keys ek"
-        " JOIN {t:saved_searches} ss ON ss.match_key = ek.match_key"
-        " JOIN tmp_ss_events pr ON pr.eid = ek.eid"
-        " JOIN {t:prospecting} p ON p.saved_search_id = ss.id AND p.active_yn = 1"
-        " WHERE " + _criteria_sql()))
-    passed = [hid for hid, eid, keyword in s.execute(db.sql(
-        "SELECT h.hid, h.eid, ss.keyword FROM tmp_ss_hits h"
-        " JOIN {t:saved_searches} ss ON ss.id = h.search_id WHERE h.ok = 0")).all()
-        if keyword_ok(str(keyword), events[int(eid)][0])]
-    if passed:
-        s.execute(db.sql("UPDATE tmp_ss_hits SET ok = 1 WHERE hid IN :ids")
-                  .bindparams(bindparam("ids", expanding=True)), {"ids": passed})
+    # ss.worded is the index's second part: each pass reads only its own searches.
+    hits = (" FROM tmp_ss_event_keys ek"
+            " JOIN {t:saved_searches} ss ON ss.match_key = ek.match_key AND ss.worded = {worded}"
+            " JOIN tmp_ss_events pr ON pr.eid = ek.eid"
+            " JOIN {t:prospecting} p ON p.saved_search_id = ss.id AND p.active_yn = 1"
+            " WHERE " + _criteria_sql())
+    # Searches without keywords: evaluated and recorded in one statement; the
+    # instant recipients among them are those it matched (matched_at >= t0).
+    t0 = s.execute(db.sql("SELECT NOW(3)")).scalar_one()  # matched_at's default clock
     result.matches += s.execute(db.sql(
-        "INSERT IGNORE INTO {t:alert_matches} (prospecting_id, listing_key, reason, list_price, previous_price)"
-        " SELECT h.prospecting_id, e.listing_key, e.reason, e.ListPrice, e.previous_price"
-        " FROM tmp_ss_hits h JOIN tmp_ss_events e ON e.eid = h.eid WHERE h.ok = 1")).rowcount
+        "INSERT IGNORE INTO {t:alert_matches} (prospecting_id, listing_key, reason, list_price,"
+        " previous_price) SELECT p.id, pr.listing_key, pr.reason, pr.ListPrice, pr.previous_price"
+        + hits.replace("{worded}", "0"))).rowcount
     result.instant.update(int(pid) for pid in s.execute(db.sql(
-        "SELECT DISTINCT prospecting_id FROM tmp_ss_hits WHERE ok = 1 AND instant = 1")).scalars())
+        "SELECT DISTINCT m.prospecting_id FROM {t:alert_matches} m"
+        " JOIN {t:prospecting} p ON p.id = m.prospecting_id AND p.schedule_type = 'instant'"
+        " WHERE m.matched_at >= :t0 AND m.sent_at IS NULL"), {"t0": t0}).scalars())
+    # Keyword searches among the candidates: word prefixes checked here.
+    matches = []
+    for pid, schedule, eid, keyword in s.execute(db.sql(
+            "SELECT p.id, p.schedule_type, ek.eid, ss.keyword" + hits.replace("{worded}", "1"))).all():
+        listing, reason, previous = events[int(eid)]
+        if keyword_ok(str(keyword), listing):
+            matches.append({"p": pid, "k": listing["ListingKey"], "r": reason,
+                            "price": listing["ListPrice"], "prev": previous})
+            if schedule == "instant":
+                result.instant.add(int(pid))
+    if matches:
+        result.matches += s.execute(db.sql(
+            "INSERT IGNORE INTO {t:alert_matches} (prospecting_id, listing_key, reason,"
+            " list_price, previous_price) VALUES (:p, :k, :r, :price, :prev)"), matches).rowcount
 
 
 def match_feed_changes(s: Session, feed_id: str) -> MatchResult:
