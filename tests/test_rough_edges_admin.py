@@ -14,6 +14,7 @@ import pytest
 from conftest import login
 from sqlalchemy import text
 from test_properties_seed import insert_properties, make_rows
+from test_public_site import shot
 from test_roles_agent_profile import temp_agent  # noqa: F401 (the fixture)
 from test_sync_screen_runs import SCREEN, q, sync_feed  # noqa: F401 (the fixture)
 
@@ -65,7 +66,7 @@ def test_quarantine_screens_show_formatted_dates_and_run_labels(db, wordpress, s
         q(db, "DELETE FROM {quarantine} WHERE id = :i", i=qid)
 
 
-def test_property_filters_have_visible_labels_that_fit_and_one_count(page, wordpress) -> None:
+def test_property_filters_have_visible_labels_that_fit_and_one_count(linked_listing, page, wordpress) -> None:
     login(page, wordpress, "manager")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/wp-admin/admin.php?page=senw-crm-properties")
@@ -80,15 +81,28 @@ def test_property_filters_have_visible_labels_that_fit_and_one_count(page, wordp
         lbox, cbox = label.bounding_box(), control.bounding_box()
         assert lbox and cbox and lbox["y"] + lbox["height"] <= cbox["y"] + 2, cid  # above its control
         assert lbox["width"] <= cbox["width"] + 1, cid
+    for select in page.locator(".senw-crm-filters select").all():  # the chosen option's text fits
+        assert select.evaluate("s => { const c = document.createElement('canvas').getContext('2d');"
+                               " c.font = getComputedStyle(s).font;"
+                               " return c.measureText(s.options[s.selectedIndex].text).width + 30 <= s.clientWidth; }")
+    modified = page.locator(".senw-crm-properties td.column-modified").first.inner_text()
+    assert modified and "." not in modified.split()[-1] and not RAW_TIME.fullmatch(modified.strip()), modified
     # One count for the list.
     counts = page.locator(".senw-crm-properties").evaluate(
         "w => [...w.querySelectorAll('.displaying-num, .senw-crm-total')]"
         ".filter(e => e.offsetParent !== null && e.textContent.trim()).length")
     assert counts == 1
+    shot(page, "admin-properties-filters")
     page.goto("/wp-admin/admin.php?page=senw-crm")
+    for select in page.locator(".senw-crm-filters select").all():
+        label = page.locator(f"label[for='{select.get_attribute('id')}']")
+        assert label.is_visible() and label.evaluate("l => l.scrollWidth <= l.clientWidth + 1")
+        lbox, sbox = label.bounding_box(), select.bounding_box()
+        assert lbox and sbox and lbox["y"] + lbox["height"] <= sbox["y"] + 2
     counts = page.locator(".senw-crm-leads").evaluate(
         "w => [...w.querySelectorAll('.displaying-num')].filter(e => e.offsetParent !== null).length")
     assert counts == 1
+    shot(page, "admin-leads-filters")
 
 
 def test_sync_screen_follows_the_run_to_its_end(db, wordpress, sync_feed, page) -> None:  # noqa: F811

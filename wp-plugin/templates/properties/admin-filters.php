@@ -16,7 +16,7 @@ $senw_value   = static function ( $name ) use ( $senw_raw ) {
 ?>
 <div class="alignleft actions senw-crm-filters">
 	<?php foreach ( array( 'status' => SENW_CRM_Properties::STATUSES, 'property_type' => SENW_CRM_Properties::TYPES ) as $senw_name => $senw_options ) : ?>
-		<span class="senw-crm-filter-field">
+		<span class="senw-crm-filter-field senw-crm-filter-choice">
 		<label for="<?php echo esc_attr( 'senw-f-' . $senw_name ); ?>"><?php echo esc_html( $senw_filters[ $senw_name ][1] ); ?></label>
 		<select name="<?php echo esc_attr( $senw_name ); ?>" id="<?php echo esc_attr( 'senw-f-' . $senw_name ); ?>"<?php echo isset( $senw_errors[ $senw_name ] ) ? ' aria-invalid="true"' : ''; ?>>
 			<option value="">
