@@ -84,7 +84,7 @@ def payload(wordpress, lead_id: int) -> dict[str, object]:
     text = {"status": "contacted", "temperature": "hot", "note": "csrf note", "name": "CSRF team",
             "email": unique_email("csrfpost"), "consent": "1", "schedule": "daily", "feed": "local",
             "first_name": "Csrf", "last_name": "Attack", "phone": "(503) 555-0199",
-            "senw_mobile_phone": "(503) 555-0100", "senw_paused": "1", "decision": "accept",
+            "senw_mobile_phone": "(503) 555-0100", "senw_availability": "paused", "senw_capacity": "3", "decision": "accept",
             "city": "Quillmont"}
     out: dict[str, object] = {}
     for name in posted_names() | set(ints) | set(text):
@@ -136,7 +136,7 @@ def test_core_forms_the_plugin_adds_fields_to_need_their_nonce(wordpress, db):
     assert r.status_code in (403, 400) or "link you followed has expired" in r.text
     r = admin.post(wordpress.wp_url + "/wp-admin/user-edit.php", data={
         "action": "update", "user_id": wordpress.users["agent1"], "senw_mobile_phone": "(503) 555-0111",
-        "senw_paused": "1", "email": "agent1@example.com", "nickname": "agent1"},
+        "senw_availability": "paused", "senw_capacity": "3", "email": "agent1@example.com", "nickname": "agent1"},
         allow_redirects=False, timeout=30)
     assert r.status_code in (403, 400) or "link you followed has expired" in r.text
     assert fingerprint(db) == before

@@ -29,6 +29,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Mls_Field_Problems',
 		'SENW_CRM_Listing_Search',
 		'SENW_CRM_Listing_Seo',
+		'SENW_CRM_Listing_Map',
 		'SENW_CRM_Settings',
 		'SENW_CRM_Admin_Identity',
 		'SENW_CRM_Admin_Spine',
