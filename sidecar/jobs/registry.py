@@ -69,7 +69,9 @@ def register_periodic(name: str, job_path: str, queue: str,
                               dict(job_kwargs or {}), timeout)
 
 
-register_periodic("messages.resolve_stuck", "sidecar.jobs.messages.resolve_stuck", "high",
+# On critical: it settles agent alerts left `sending`, and must not wait
+# behind a backlog of new-lead work on high.
+register_periodic("messages.resolve_stuck", "sidecar.jobs.messages.resolve_stuck", "critical",
                   {"seconds": 10}, timeout=120)
 register_periodic("security.purge_nonces", "sidecar.jobs.outbox.purge_request_nonces", "low",
                   {"minutes": 30})
