@@ -24,8 +24,8 @@ def process(event_id: int) -> dict[str, Any] | None:
     db = get_db(cfg)
     out = in_transaction(db.Session, lambda s: process_event(s, int(event_id)))
     if out is not None:
-        if out.get("hot_task"):
-            dispatch_now(db, cfg.redis_url)
+        if out.get("hot_task") or out.get("stage"):
+            dispatch_now(db, cfg.redis_url)   # the alert (critical) and the stage's tasks
         invalidate(cfg.redis_url, "event")
     return out
 

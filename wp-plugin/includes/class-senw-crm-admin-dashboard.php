@@ -21,7 +21,7 @@ class SENW_CRM_Admin_Dashboard {
 		if ( ! is_admin() ) {
 			return;
 		}
-		add_action( 'admin_menu', array( __CLASS__, 'menu' ), 9 );
+		add_action( 'admin_menu', array( __CLASS__, 'menu' ), 10 );
 		add_action( 'admin_enqueue_scripts', array( __CLASS__, 'enqueue' ) );
 	}
 
