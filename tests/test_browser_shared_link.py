@@ -75,6 +75,7 @@ def test_agent_shares_client_reacts_deal_moves_itself(crm, agents, db, browser, 
     agent.goto(f"/wp-admin/admin.php?page=senw-crm-properties&keyword={word}")
     for k in keys:
         agent.check(f'.senw-share-pick input[value="{k}"]')
+    agent.wait_for_selector("#senw-share-lead[data-loaded]", state="attached")
     agent.select_option("#senw-share-lead", str(lead["id"]))
     agent.click("#senw-share-submit")
     url = agent.input_value(".senw-link-url")
@@ -140,6 +141,8 @@ def test_agent_shares_client_reacts_deal_moves_itself(crm, agents, db, browser, 
     last = one(db, "SELECT from_stage, to_stage, source, user_id FROM {p}senw_deal_stage_history "
                "WHERE deal_id = :d ORDER BY id DESC LIMIT 1", d=deal.id)
     assert tuple(last) == ("showing", "offer", "manual", crm.users["agent1"])
+    assert wait_for(lambda: one(db, "SELECT 1 FROM {p}senw_tasks WHERE deal_id = :d AND reason = "
+                                "'stage_offer'", d=deal.id))      # the new stage's follow-up
 
     # duplicates change nothing
     token = url.split("senw_link=", 1)[1]

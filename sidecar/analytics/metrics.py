@@ -8,9 +8,10 @@ within h days with the probability p(stage, h) observed in the history: of
 the deals that entered that stage at least h days before the cut-off, the
 share that reached closed_won within h days of entering it. The count of
 closings is then a sum of independent Bernoulli variables (Poisson-binomial):
-mean sum(p), variance sum(p(1-p)); the 90% interval is the normal
-approximation mean ± 1.645 sd, widened to whole deals (floor, ceil) and
-clipped to [0, open deals]. Value likewise with each deal's value.
+mean sum(p); the 90% interval is its exact 5% and 95% quantiles (computed by
+dynamic programming; beyond 3,000 open deals the normal approximation
+mean ± 1.645 sd, widened to whole deals). Value: mean sum(p v) ± 1.645 sd
+with variance sum(p(1-p)v²).
 backtest() replays this at past cut-offs and counts how often the real
 number of closings fell inside the interval (tests/test_deals_metrics.py
 checks it on a fixed history).
@@ -159,14 +160,44 @@ def close_probabilities(s: Session, cutoff: datetime, horizons: tuple[int, ...] 
     return out
 
 
+EXACT_UP_TO = 3000    # open deals; beyond, the normal approximation
+
+
+def poisson_binomial_quantiles(ps: list[float], lo: float = 0.05, hi: float = 0.95
+                               ) -> tuple[int, int]:
+    """The lo and hi quantiles of a sum of independent Bernoulli(p) variables,
+    from its exact distribution (dynamic programming, O(n^2))."""
+    dist = [1.0]
+    for p in ps:
+        nxt = [0.0] * (len(dist) + 1)
+        for k, q in enumerate(dist):
+            nxt[k] += q * (1 - p)
+            nxt[k + 1] += q * p
+        dist = nxt
+    acc, q_lo, q_hi = 0.0, None, len(dist) - 1
+    for k, q in enumerate(dist):
+        acc += q
+        if q_lo is None and acc >= lo - 1e-12:
+            q_lo = k
+        if acc >= hi - 1e-12:
+            q_hi = k
+            break
+    return int(q_lo or 0), int(q_hi)
+
+
 def _interval(ps: list[float], values: list[float], n: int) -> dict[str, Any]:
     mean = sum(ps)
     sd = math.sqrt(sum(p * (1 - p) for p in ps))
     vmean = sum(p * v for p, v in zip(ps, values, strict=True))
     vsd = math.sqrt(sum(p * (1 - p) * v * v for p, v in zip(ps, values, strict=True)))
+    if len(ps) <= EXACT_UP_TO:
+        low, high = poisson_binomial_quantiles(ps)
+    else:
+        low = max(0, math.floor(mean - Z90 * sd))
+        high = min(n, math.ceil(mean + Z90 * sd))
     return {"expected_closings": round(mean, 2),
-            "closings_low": max(0, math.floor(mean - Z90 * sd)),
-            "closings_high": min(n, math.ceil(mean + Z90 * sd)),
+            "closings_low": low,
+            "closings_high": high,
             "expected_value": round(vmean, 2),
             "value_low": round(max(0.0, vmean - Z90 * vsd), 2),
             "value_high": round(vmean + Z90 * vsd, 2)}
@@ -177,15 +208,15 @@ def forecast(s: Session, agents: list[int] | None, cutoff: datetime | None = Non
     """Closings and value for the next h days from the deals open at `cutoff`."""
     db = get_db()
     cutoff = cutoff or _now()
-    probs = close_probabilities(s, cutoff, horizons, None)
+    probs = close_probabilities(s, cutoff, horizons, agents)
     open_deals = s.execute(db.sql(
         "SELECT d.id, d.value, (SELECT h.to_stage FROM {t:deal_stage_history} h WHERE "
         "h.deal_id = d.id AND h.created_at < :cut ORDER BY h.created_at DESC, h.id DESC LIMIT 1)"
         " AS stage FROM {t:deals} d WHERE d.created_at < :cut AND " + _scope(agents)),
         {"cut": cutoff}).all()
     open_deals = [d for d in open_deals if d.stage and d.stage not in ("closed_won", "closed_lost")]
-    out: dict[str, Any] = {"method": "per-stage empirical close-within-h rate; "
-                           "Poisson-binomial normal approximation, 90% interval",
+    out: dict[str, Any] = {"method": "per-stage empirical close-within-h rate; Poisson-binomial "
+                           "5%-95% quantiles (90% interval)",
                            "open_deals": len(open_deals), "cutoff": cutoff.isoformat()}
     for h in horizons:
         ps = [probs.get(d.stage, {}).get(h, 0.0) for d in open_deals]

@@ -413,7 +413,7 @@ class SENW_CRM_Deals {
 				'can_edit' => true,
 				'lead_id'  => 0,
 				'listing'  => (string) $listing['ListingKey'],
-				'leads'    => self::editable_leads( get_current_user_id() ),
+				'leads'    => null,
 				'back'     => SENW_CRM_Admin_Properties::property_url( $listing['ListingKey'] ),
 				'post_url' => admin_url( 'admin-post.php' ),
 			)

@@ -279,7 +279,6 @@ class SENW_CRM_Links {
 			'admin-link-share',
 			array(
 				'keys'     => array( (string) $listing['ListingKey'] ),
-				'leads'    => SENW_CRM_Deals::editable_leads( get_current_user_id() ),
 				'back'     => SENW_CRM_Admin_Properties::property_url( $listing['ListingKey'] ),
 				'post_url' => admin_url( 'admin-post.php' ),
 				'panel'    => false,
@@ -287,15 +286,26 @@ class SENW_CRM_Links {
 		);
 	}
 
-	private static function on_properties_list() {
+	private static function on_properties_list( $single = false ) {
 		global $plugin_page;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- screen detection.
-		return SENW_CRM_Admin_Properties::SLUG === $plugin_page && ! isset( $_GET['listing'] ) && current_user_can( 'senw_edit_leads' );
+		return SENW_CRM_Admin_Properties::SLUG === $plugin_page && ( $single || ! isset( $_GET['listing'] ) ) && current_user_can( 'senw_edit_leads' );
 	}
 
 	public static function properties_assets() {
 		if ( self::on_properties_list() ) {
 			wp_enqueue_script( 'senw-crm-share-pick', plugins_url( 'assets/share-pick.js', SENW_CRM_FILE ), array(), SENW_CRM_VERSION, true );
+		}
+		if ( self::on_properties_list( true ) ) {
+			wp_enqueue_script( 'senw-crm-lead-picker', plugins_url( 'assets/lead-picker.js', SENW_CRM_FILE ), array(), SENW_CRM_VERSION, true );
+			wp_localize_script(
+				'senw-crm-lead-picker',
+				'senwLeadPicker',
+				array(
+					'root'  => esc_url_raw( rest_url( 'senw-crm/v1/' ) ),
+					'nonce' => wp_create_nonce( 'wp_rest' ),
+				)
+			);
 		}
 	}
 
@@ -308,7 +318,6 @@ class SENW_CRM_Links {
 			'admin-link-share',
 			array(
 				'keys'     => array(),
-				'leads'    => SENW_CRM_Deals::editable_leads( get_current_user_id() ),
 				'back'     => admin_url( 'admin.php?page=' . SENW_CRM_Admin_Properties::SLUG ),
 				'post_url' => admin_url( 'admin-post.php' ),
 				'panel'    => true,

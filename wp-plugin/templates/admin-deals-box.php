@@ -3,7 +3,8 @@
  * The deals box (lead page: its deals and a "New deal" form; property page:
  * only the form, with a lead to choose). Variables: $deals (rows or null),
  * $stages, $can_edit, $lead_id (0 on the property page), $listing (ListingKey
- * or ''), $leads (id => name on the property page), $back, $post_url.
+ * or ''), $leads (unused: the property page's lead picker is filled by
+ * assets/lead-picker.js), $back, $post_url.
  *
  * @package senw-crm
  */
@@ -64,9 +65,8 @@ $senw_ferr   = static function ( $name ) use ( $senw_fe ) {
 						<input type="hidden" name="lead" value="<?php echo esc_attr( (string) $lead_id ); ?>">
 					<?php else : ?>
 						<p><label for="senw-deal-lead"><?php esc_html_e( 'Client (lead)', 'senw-crm' ); ?></label><br>
-						<select id="senw-deal-lead" name="lead" required>
+						<select id="senw-deal-lead" name="lead" required data-senw-leads="1">
 							<option value=""><?php esc_html_e( '— choose —', 'senw-crm' ); ?></option>
-							<?php SENW_CRM_Admin::select_options( $leads, '' ); ?>
 						</select></p>
 					<?php endif; ?>
 					<p><label for="senw-deal-title-<?php echo esc_attr( (string) $lead_id ); ?>"><?php esc_html_e( 'Title', 'senw-crm' ); ?></label><br>
