@@ -62,17 +62,22 @@ def _agents(body: dict[str, Any]) -> list[int] | None:
     return a
 
 
+SLOT = 10              # seconds; the window is the last 6 slots (a sliding minute)
+
+
 def _limit(bucket: str, limit: int) -> None:
     r = current_app.extensions["senw_redis"]
-    key = f"senw:rl:{bucket}:{int(time.time() // 60)}"
+    slot = int(time.time() // SLOT)
+    keys = [f"senw:rl:{bucket}:{slot - i}" for i in range(60 // SLOT)]
     try:
         pipe = r.pipeline()
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        count = pipe.execute()[0]
+        pipe.incr(keys[0])
+        pipe.expire(keys[0], 60 + SLOT)
+        pipe.mget(keys[1:])
+        current, _, older = pipe.execute()
     except RedisError:
         return          # no counters without Redis: the database still takes the events
-    if int(count) > limit:
+    if int(current) + sum(int(x or 0) for x in older) > limit:
         raise TooMany()
 
 

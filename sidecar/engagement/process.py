@@ -31,13 +31,9 @@ def process_event(session: Session, event_id: int) -> dict[str, Any] | None:
         return None
     details = ev.details if isinstance(ev.details, dict) else json.loads(ev.details or "{}")
     out: dict[str, Any] = {"event_id": event_id, "type": ev.event_type}
-    # A lead still in its pipeline is scored there first (record_initial);
-    # the event is processed once the pipeline has run.
-    if ev.lead_id is not None:
-        state = session.execute(db.sql("SELECT pipeline_state FROM {t:leads} WHERE id = :id"),
-                                {"id": ev.lead_id}).scalar()
-        if state == "received":
-            raise PipelinePending(f"lead {ev.lead_id} not scored yet")
+    # A lead still in its pipeline is not rescored here (rescore_person skips
+    # it): the pipeline scores it, then record_initial() rescores the person
+    # with the events processed by then.
     if ev.link_id is not None and ev.object_key:
         pref = PREFERENCE.get(ev.event_type)
         session.execute(db.sql(
@@ -100,10 +96,6 @@ def process_event(session: Session, event_id: int) -> dict[str, Any] | None:
     session.execute(db.sql("UPDATE {t:events} SET processed_at = NOW(6) WHERE id = :id"),
                     {"id": event_id})
     return out
-
-
-class PipelinePending(RuntimeError):
-    """Retried by the outbox a little later."""
 
 
 def _requested_for(details: dict[str, Any]) -> Any:

@@ -112,6 +112,10 @@ class SENW_CRM_Scoring_Settings {
 	/** The posted array becomes the JSON the sidecar reads; bad values keep the old ones with a message. */
 	public static function sanitize( $value ) {
 		$old = self::current();
+		if ( is_string( $value ) ) {
+			// add_option() sanitizes again what update_option() already turned into JSON.
+			$value = json_decode( $value, true );
+		}
 		if ( ! is_array( $value ) ) {
 			return wp_json_encode( $old );
 		}
