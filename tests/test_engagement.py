@@ -295,3 +295,37 @@ def test_analytics_are_cached_and_invalidated_by_engagement(crm, agents, db, api
     assert ins[0]["person_id"] == lead["person_id"] and "lifetime_value" in ins[0]
     assert api("agent3").get(crm.wp_url + NS + "/client-insights",
                              params={"person_ids": str(lead["person_id"])}, timeout=20).json() == []
+
+
+def test_return_visit_engagement_drop_and_no_contact_check_in(crm, agents, db, api):
+    from sidecar.jobs.engagement import no_contact_check_ins
+    from sidecar.scoring.engagement import rescore_person
+    from sidecar.tx import in_transaction
+    _, keys = seed_listings(db, 1)
+    lead = make_lead(api, crm, "agent2")
+    link = make_link(api, crm, "agent2", lead["id"], keys)
+    first, second = ev("LinkOpened", session_id="visitone" + secrets.token_hex(3)), \
+        ev("LinkOpened", session_id="visittwo" + secrets.token_hex(3))
+    post(crm, link["token"], [first])
+    wait_for(lambda: processed(db, [first["event_key"]]))
+    post(crm, link["token"], [second])
+    wait_for(lambda: one(db, "SELECT 1 FROM {p}senw_events WHERE person_id = :p AND event_type "
+                         "= 'ReturnVisit' AND processed_at IS NOT NULL", p=lead["person_id"]))
+    deal = one(db, "SELECT deal_id FROM {p}senw_listing_links WHERE id = :k", k=link["id"]).deal_id
+    # engagement drop: the lead was hot, its engagement is no longer -> a re-engagement task
+    with db.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {db.t('leads')} SET score = 90, temperature = 'hot' "
+                          "WHERE id = :id"), {"id": lead["id"]})
+    change = in_transaction(db.Session, lambda s: rescore_person(s, lead["person_id"]))
+    assert change.dropped
+    from sidecar.tasks.rules import DROP, create_task
+    assert in_transaction(db.Session, lambda s: create_task(s, deal, DROP)) is not None
+    assert in_transaction(db.Session, lambda s: create_task(s, deal, DROP)) is None  # open already
+    # no contact for 7 days -> one check-in task, once
+    with db.engine.begin() as conn:
+        conn.execute(text(f"UPDATE {db.t('deals')} SET created_at = NOW() - INTERVAL 8 DAY, "
+                          "last_contact_at = NULL WHERE id = :d"), {"d": deal})
+    assert no_contact_check_ins() >= 1
+    no_contact_check_ins()
+    assert one(db, "SELECT COUNT(*) FROM {p}senw_tasks WHERE deal_id = :d AND reason = 'check_in'"
+               " AND status = 'open'", d=deal)[0] == 1

@@ -11,6 +11,7 @@ retries them with the same keys).
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -29,8 +30,10 @@ from ..tx import in_transaction
 
 bp = Blueprint("engagement", __name__, url_prefix="/internal")
 
-TOKEN_LIMIT = 120       # events requests per token per minute
-IP_LIMIT = 300          # per client IP per minute
+# Requests per token and per client IP in a sliding minute (SENW_EVENTS_TOKEN_LIMIT,
+# SENW_EVENTS_IP_LIMIT override them, e.g. behind a proxy that gathers many clients).
+TOKEN_LIMIT = int(os.environ.get("SENW_EVENTS_TOKEN_LIMIT", "120"))
+IP_LIMIT = int(os.environ.get("SENW_EVENTS_IP_LIMIT", "300"))
 
 
 class TooMany(SidecarError):

@@ -44,6 +44,17 @@ def process_event(session: Session, event_id: int) -> dict[str, Any] | None:
             "WHERE link_id = :l AND listing_key = :k"),
             {"at": ev.event_timestamp, "viewed": ev.event_type == "DetailedView", "pref": pref,
              "l": ev.link_id, "k": ev.object_key})
+    if ev.event_type == "LinkOpened" and ev.link_id is not None and ev.session_id:
+        earlier = session.execute(db.sql(
+            "SELECT 1 FROM {t:events} WHERE link_id = :l AND event_type = 'LinkOpened' AND "
+            "id < :id AND (session_id IS NULL OR session_id <> :s) LIMIT 1"),
+            {"l": ev.link_id, "id": event_id, "s": ev.session_id}).first()
+        if earlier:   # the client came back in a new visit
+            from .intake import system_event
+            system_event(session, db, "ReturnVisit", key=f"return-{event_id}",
+                         person_id=ev.person_id, lead_id=ev.lead_id, deal_id=ev.deal_id,
+                         session_id=ev.session_id, at=ev.event_timestamp)
+            out["return_visit"] = True
     if ev.event_type == "ShowingRequested" and ev.person_id:
         session.execute(db.sql(
             "INSERT IGNORE INTO {t:showing_requests} (event_id, deal_id, link_id, person_id, "
@@ -81,12 +92,13 @@ def process_event(session: Session, event_id: int) -> dict[str, Any] | None:
                                extra=_why_line(session, int(ev.person_id)))
             out["hot_task"] = task
             if task is not None:
-                session.execute(db.sql(
+                ins = session.execute(db.sql(
                     "INSERT INTO {t:outbox} (topic, queue, payload, dedupe_key) VALUES "
                     "('alerts.hot_lead', 'critical', :p, :k)"),
                     {"p": json.dumps({"lead_id": ev.lead_id, "deal_id": int(deal_for_tasks),
                                       "task_id": task, "event_id": event_id}),
                      "k": f"hot-{task}"})
+                out["alert_outbox_id"] = int(ins.lastrowid)  # type: ignore[attr-defined]
         elif person_change.turned_hot and ev.lead_id and ev.agent_id:
             user_alert(session, int(ev.agent_id), "hot", "A lead turned hot",
                        f"admin.php?page=senw-crm-lead&lead={ev.lead_id}", f"hot-lead-{event_id}")
@@ -161,10 +173,17 @@ def hot_lead_alert_messages(session: Session, deal_id: int, task_id: int, wp_url
     return [msg]
 
 
-def dispatch_now(db: Database, redis_url: str) -> None:
-    """Hand freshly written follow-up rows to RQ now (the sweep would within 2 s)."""
+_REDIS: dict[str, Any] = {}
+
+
+def dispatch_now(db: Database, redis_url: str, only_id: int | None = None) -> None:
+    """Hand freshly written follow-up rows to RQ now (the sweep would within 2 s):
+    `only_id` first (the hot-lead alert), then one batch."""
     from ..outbox import dispatch_pending, redis_for
     try:
-        dispatch_pending(db, redis_for(redis_url), 50, max_batches=1)
+        redis = _REDIS.get(redis_url) or _REDIS.setdefault(redis_url, redis_for(redis_url))
+        if only_id is not None:
+            dispatch_pending(db, redis, 1, max_batches=1, only_id=only_id)
+        dispatch_pending(db, redis, 50, max_batches=1)
     except Exception as exc:  # noqa: BLE001 - the sweep catches up
         log.warning("immediate dispatch failed (%s)", type(exc).__name__)

@@ -24,8 +24,9 @@ def process(event_id: int) -> dict[str, Any] | None:
     db = get_db(cfg)
     out = in_transaction(db.Session, lambda s: process_event(s, int(event_id)))
     if out is not None:
-        if out.get("hot_task") or out.get("stage"):
-            dispatch_now(db, cfg.redis_url)   # the alert (critical) and the stage's tasks
+        if out.get("hot_task") or out.get("stage") or out.get("return_visit"):
+            # the alert (critical) first, then the stage's tasks
+            dispatch_now(db, cfg.redis_url, out.get("alert_outbox_id"))
         invalidate(cfg.redis_url, "event")
     return out
 
