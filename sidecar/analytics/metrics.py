@@ -138,25 +138,27 @@ def _stage_order(s: Session) -> list[str]:
 
 def close_probabilities(s: Session, cutoff: datetime, horizons: tuple[int, ...] = HORIZONS,
                         agents: list[int] | None = None) -> dict[str, dict[int, float]]:
-    """p(stage, h) from the history before `cutoff` (see the module doc).
-    A stage with no observable entries falls back to 0."""
+    """p(stage, h) from the history before `cutoff` (see the module doc), in
+    one grouped query. A stage with no observable entries falls back to 0."""
     db = get_db()
+    cols = []
+    for h in horizons:
+        seen = f"h.created_at <= :cut - INTERVAL {int(h)} DAY"
+        cols.append(f"SUM({seen}) AS seen_{int(h)}")
+        cols.append(f"SUM({seen} AND w.won_at IS NOT NULL AND w.won_at >= h.created_at AND "
+                    f"w.won_at < :cut AND w.won_at <= h.created_at + INTERVAL {int(h)} DAY) "
+                    f"AS won_{int(h)}")
     rows = s.execute(db.sql(
-        "SELECT h.to_stage, h.created_at, "
-        "(SELECT MIN(w.created_at) FROM {t:deal_stage_history} w WHERE w.deal_id = h.deal_id "
-        " AND w.to_stage = 'closed_won' AND w.created_at >= h.created_at) AS won_at "
-        "FROM {t:deal_stage_history} h JOIN {t:deals} d ON d.id = h.deal_id "
-        "WHERE h.created_at < :cut AND h.to_stage NOT IN ('closed_won', 'closed_lost') AND "
-        + _scope(agents)), {"cut": cutoff}).all()
+        "SELECT h.to_stage, " + ", ".join(cols) + " FROM {t:deal_stage_history} h "
+        "JOIN {t:deals} d ON d.id = h.deal_id LEFT JOIN (SELECT deal_id, MIN(created_at) AS won_at"
+        " FROM {t:deal_stage_history} WHERE to_stage = 'closed_won' AND created_at < :cut "
+        "GROUP BY deal_id) w ON w.deal_id = h.deal_id WHERE h.created_at < :cut AND "
+        "h.to_stage NOT IN ('closed_won', 'closed_lost') AND " + _scope(agents) +
+        " GROUP BY h.to_stage"), {"cut": cutoff}).mappings().all()
     out: dict[str, dict[int, float]] = {}
-    for stage in {r.to_stage for r in rows}:
-        out[stage] = {}
-        for h in horizons:
-            seen = [r for r in rows if r.to_stage == stage
-                    and r.created_at <= cutoff - timedelta(days=h)]
-            won = [r for r in seen if r.won_at is not None and r.won_at < cutoff
-                   and r.won_at <= r.created_at + timedelta(days=h)]
-            out[stage][h] = len(won) / len(seen) if seen else 0.0
+    for r in rows:
+        out[r["to_stage"]] = {h: (int(r[f"won_{h}"] or 0) / int(r[f"seen_{h}"]))
+                              if r[f"seen_{h}"] else 0.0 for h in horizons}
     return out
 
 
@@ -280,11 +282,10 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
                        "to_next": round(passed[nxt] / passed[st], 4) if nxt and passed[st]
                        else None})
     stays = s.execute(db.sql(
-        "SELECT h.to_stage AS stage, AVG(TIMESTAMPDIFF(SECOND, h.created_at, "
-        "(SELECT MIN(n.created_at) FROM {t:deal_stage_history} n WHERE n.deal_id = h.deal_id "
-        "AND (n.created_at > h.created_at OR (n.created_at = h.created_at AND n.id > h.id)))"
-        ")) / 86400 AS days FROM {t:deal_stage_history} h JOIN {t:deals} d ON d.id = h.deal_id "
-        "WHERE " + sc + " GROUP BY h.to_stage"), args).all()
+        "SELECT x.stage, AVG(TIMESTAMPDIFF(SECOND, x.created_at, x.next_at)) / 86400 AS days "
+        "FROM (SELECT h.to_stage AS stage, h.created_at, LEAD(h.created_at) OVER (PARTITION BY "
+        "h.deal_id ORDER BY h.created_at, h.id) AS next_at FROM {t:deal_stage_history} h "
+        "JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc + ") x GROUP BY x.stage"), args).all()
     time_in = {r.stage: round(float(r.days), 2) for r in stays if r.days is not None}
     weighted = s.execute(db.sql(
         "SELECT COALESCE(SUM(d.value * d.probability / 100), 0) AS w, COALESCE(SUM(d.value), 0) "
