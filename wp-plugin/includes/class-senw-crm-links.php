@@ -512,7 +512,7 @@ class SENW_CRM_Links {
 			return;
 		}
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended
-		$token = strtolower( sanitize_text_field( wp_unslash( (string) $_GET[ self::QUERY_VAR ] ) ) );
+		$token = sanitize_text_field( wp_unslash( (string) $_GET[ self::QUERY_VAR ] ) ); // exactly as issued: no case folding
 		$link  = self::live_link( $token );
 		nocache_headers();
 		header( 'X-Robots-Tag: noindex, nofollow' );
