@@ -18,6 +18,11 @@ TOPICS: dict[str, tuple[str, str]] = {
     "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
+    # Engagement, deals and tasks (sidecar/engagement/, deals/, tasks/)
+    "engagement.process": ("sidecar.jobs.engagement.process", "high"),
+    "alerts.hot_lead": ("sidecar.jobs.engagement.hot_lead", "critical"),
+    "deal.stage_changed": ("sidecar.jobs.engagement.deal_stage_changed", "high"),
+    "links.send": ("sidecar.jobs.engagement.send_link", "high"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -89,3 +94,8 @@ register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests"
 # Speed-to-lead: leads not contacted within their rule's window move on.
 register_periodic("leads.speed_to_lead", "sidecar.jobs.routing.speed_to_lead", "high",
                   {"minutes": 1})
+# Engagement: quiet sessions become timing events; deals without contact get check-ins.
+register_periodic("engagement.sessions", "sidecar.jobs.engagement.sessions", "default",
+                  {"minutes": 1})
+register_periodic("tasks.no_contact", "sidecar.jobs.engagement.no_contact_check_ins", "high",
+                  {"minutes": 30})

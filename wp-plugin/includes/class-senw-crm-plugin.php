@@ -37,6 +37,13 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Audit',
 		'SENW_CRM_Saved_Searches',
 		'SENW_CRM_Admin_Routing',
+		'SENW_CRM_Deals',
+		'SENW_CRM_REST_Deals_Controller',
+		'SENW_CRM_Admin_Deals',
+		'SENW_CRM_Tasks',
+		'SENW_CRM_Admin_Dashboard',
+		'SENW_CRM_Links',
+		'SENW_CRM_Scoring_Settings',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
