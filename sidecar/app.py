@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "sidecar.api.health:bp",
     "sidecar.api.internal:bp",
     "sidecar.notify.webhooks:bp",
+    "sidecar.compliance.api:bp",
 ]
 
 

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -75,6 +76,8 @@ class Config:
     default_region: str = "US"
     http_timeout: float = 10.0
     testing: bool = False
+    # The Do-Not-Call store's bitmap files (sidecar/compliance/dnc_store.py).
+    dnc_dir: str = str(Path(__file__).resolve().parent.parent / ".run" / "dnc")
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -101,6 +104,7 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_DEFAULT_REGION": ("default_region", lambda n, v: v.upper()),
     "SENW_HTTP_TIMEOUT": ("http_timeout", _float),
     "SENW_TESTING": ("testing", _bool),
+    "SENW_DNC_DIR": ("dnc_dir", lambda n, v: v),
 }
 
 

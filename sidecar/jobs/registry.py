@@ -18,6 +18,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
+    "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -31,6 +32,7 @@ JOB_TIMEOUTS: dict[str, int] = {
     "lead.created": 90,
     "submission.received": 90,
     "mls.sync": 3 * 3600,
+    "dnc.load": 3 * 3600,
 }
 
 
