@@ -27,6 +27,8 @@ BLUEPRINTS = [
     "sidecar.api.internal:bp",
     "sidecar.notify.webhooks:bp",
     "sidecar.compliance.api:bp",
+    "sidecar.conversations.api:bp",
+    "sidecar.conversations.webhooks:bp",
 ]
 
 

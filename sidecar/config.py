@@ -69,6 +69,13 @@ class Config:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_base_url: str = "https://api.twilio.com"
+    # SendGrid Event Webhook verification key (Mail Settings > Signed Event
+    # Webhook: the base64 public key) and the secret path token of the Inbound
+    # Parse URL (/webhooks/sendgrid/inbound/<token>).
+    sendgrid_webhook_key: str = ""
+    sendgrid_inbound_token: str = ""
+    # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
+    webhook_max_age: int = 300
     outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
@@ -97,6 +104,9 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_TWILIO_AUTH_TOKEN": ("twilio_auth_token", lambda n, v: v),
     "SENW_TWILIO_FROM": ("twilio_from", lambda n, v: v),
     "SENW_TWILIO_BASE_URL": ("twilio_base_url", _url),
+    "SENW_SENDGRID_WEBHOOK_KEY": ("sendgrid_webhook_key", lambda n, v: v),
+    "SENW_SENDGRID_INBOUND_TOKEN": ("sendgrid_inbound_token", lambda n, v: v),
+    "SENW_WEBHOOK_MAX_AGE": ("webhook_max_age", _int),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),

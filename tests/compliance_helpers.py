@@ -3,6 +3,7 @@ way intake writes them, and DNC lists loaded through the real loader."""
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from datetime import UTC, date, datetime
 
@@ -57,3 +58,14 @@ def load_list(db, lines: list[str], registry_date: date, kind: str = "federal",
 def phone(npa: str) -> str:
     """A fresh number in an area code (exchange 2xx-9xx, never 555-01xx fiction ranges)."""
     return f"+1{npa}{secrets.randbelow(800) + 200}{secrets.randbelow(10000):04d}"
+
+
+def wait_for(fn, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    """fn()'s first truthy result, polled until `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.3)
+    raise AssertionError("timed out")

@@ -6,26 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 
-from compliance_helpers import person, phone
+from compliance_helpers import person, phone, wait_for
 from conftest import login
 
 from sidecar.compliance.dnc import scrub, store_for
 from sidecar.compliance.gate import Request, decide
 from sidecar.config import load_config
-
-
-def wait_for(fn, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError("timed out")
 
 
 def test_manager_uploads_a_zipped_registry_file_and_sees_its_date(page, crm, db, tmp_path) -> None:

@@ -108,11 +108,24 @@ def record_opt_out(s: Session, channel: str, *, address: str = "", person_id: in
     if channel not in OPT_OUT_CHANNELS:
         raise ValueError(f"unknown opt-out channel {channel!r}")
     db = get_db()
-    oid = s.execute(db.sql(
-        "INSERT INTO {t:opt_outs} (channel, address, person_id, source, detail, user_id)"
-        " VALUES (:c, :a, :p, :s, :d, :u)"),
-        {"c": channel, "a": address[:254], "p": person_id, "s": source[:30], "d": detail[:255],
-         "u": user_id}).lastrowid  # type: ignore[attr-defined]
+    addresses = [address]
+    if not address and person_id:
+        # A person's opt-out also lists each of their numbers and addresses, so
+        # the internal list holds the number itself (whoever has it later).
+        if channel in ("sms", "call", "all"):
+            addresses += list(s.execute(db.sql("SELECT phone_e164 FROM {t:person_phones} WHERE"
+                                               " person_id = :p"), {"p": person_id}).scalars())
+        if channel in ("email", "all"):
+            addresses += list(s.execute(db.sql("SELECT email FROM {t:person_emails} WHERE"
+                                               " person_id = :p"), {"p": person_id}).scalars())
+    oid = 0
+    for a in addresses:
+        row_id = s.execute(db.sql(
+            "INSERT INTO {t:opt_outs} (channel, address, person_id, source, detail, user_id)"
+            " VALUES (:c, :a, :p, :s, :d, :u)"),
+            {"c": channel, "a": a[:254], "p": person_id, "s": source[:30], "d": detail[:255],
+             "u": user_id}).lastrowid  # type: ignore[attr-defined]
+        oid = oid or int(row_id)
     if person_id:
         consent_channels = {"sms": ["sms"], "call": ["phone"], "email": ["email"],
                             "mail": ["mail"], "all": ["email", "sms", "phone", "mail"]}[channel]

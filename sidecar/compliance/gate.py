@@ -270,3 +270,13 @@ def _write_ledger(s: Session, req: Request, at: datetime, person_id: int | None,
          "rd": d.registry_date, "actor": req.actor[:60], "u": req.user_id,
          "ref": req.ref[:120]}).lastrowid)  # type: ignore[attr-defined]
 
+
+
+def record_exempt(s: Session, channel: str, address: str, person_id: int | None,
+                  lead_id: int | None, *, rule: str, ref: str, detail: str) -> int:
+    """A message the rules themselves allow outside the gate (the one keyword
+    confirmation after STOP/START/HELP), written to the ledger all the same."""
+    d = Decision(True, rule, [{"rule": rule, "ok": True, "detail": detail}], address=address)
+    req = Request(channel=channel, purpose="transactional", person_id=person_id,
+                  lead_id=lead_id, actor="keyword_reply", ref=ref)
+    return _write_ledger(s, req, datetime.now(UTC).replace(tzinfo=None), person_id, d)

@@ -19,6 +19,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
     "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
+    "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
+    "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }

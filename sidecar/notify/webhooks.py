@@ -12,6 +12,7 @@ import re
 from flask import Blueprint, Response, current_app, request
 from twilio.request_validator import RequestValidator
 
+from ..compliance.consent import record_opt_out
 from ..db import Database
 from ..errors import SidecarError, ValidationFailed
 from .delivery import apply_twilio_status
@@ -19,7 +20,9 @@ from .twilio_client import twilio_callback_url
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+OPTED_OUT_ERROR = "21610"
 
 
 class BadWebhookSignature(SidecarError):
@@ -41,7 +44,7 @@ def twilio_status() -> Response:
         raise BadWebhookSignature()
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     errors = {}
-    if not _SID.match(sid):
+    if not MESSAGE_SID.match(sid):
         errors["MessageSid"] = "a Twilio message SID (SM + 32 hex digits) expected"
     if not re.fullmatch(r"[a-z_]{1,20}", status):
         errors["MessageStatus"] = "a Twilio message status expected"
@@ -50,4 +53,7 @@ def twilio_status() -> Response:
     db: Database = current_app.extensions["senw_db"]
     with db.Session.begin() as s:
         apply_twilio_status(s, sid, status, form.get("ErrorCode", "")[:10])
+        if form.get("ErrorCode") == OPTED_OUT_ERROR and E164.match(form.get("To", "")):
+            # Twilio refused: the number replied STOP to Twilio itself.
+            record_opt_out(s, "sms", address=form["To"], source="twilio_21610")
     return Response(status=204)

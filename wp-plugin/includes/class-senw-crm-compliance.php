@@ -225,7 +225,8 @@ class SENW_CRM_Compliance {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
 		}
 		// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from prefix.
-		$sources = $wpdb->get_results( 'SELECT kind, name, registry_date, numbers, area_codes, loaded_at, DATEDIFF(UTC_DATE(), registry_date) AS age FROM `' . self::t( 'dnc_sources' ) . '` ORDER BY kind, name', ARRAY_A );
+		// Each area code has its own copy: a list is as old as its oldest one.
+		$sources = $wpdb->get_results( 'SELECT s.kind, s.name, s.numbers, s.area_codes, s.loaded_at, MIN(a.registry_date) AS oldest, MAX(a.registry_date) AS newest, DATEDIFF(UTC_DATE(), MIN(a.registry_date)) AS age FROM `' . self::t( 'dnc_sources' ) . '` s LEFT JOIN `' . self::t( 'dnc_area_codes' ) . '` a ON a.kind = s.kind AND a.name = s.name GROUP BY s.kind, s.name, s.numbers, s.area_codes, s.loaded_at ORDER BY s.kind, s.name', ARRAY_A );
 		$oldest  = $wpdb->get_row( "SELECT MIN(registry_date) AS d, COUNT(*) AS n, SUM(DATEDIFF(UTC_DATE(), registry_date) > 31) AS stale FROM `" . self::t( 'dnc_area_codes' ) . "` WHERE kind = 'federal'", ARRAY_A );
 		$loads   = $wpdb->get_results( 'SELECT * FROM `' . self::t( 'dnc_loads' ) . '` ORDER BY id DESC LIMIT 20', ARRAY_A );
 		$pending = (int) $wpdb->get_var( "SELECT COUNT(*) FROM `" . self::t( 'outbox' ) . "` WHERE topic = 'dnc.load' AND completed_at IS NULL AND parked_at IS NULL" );
@@ -334,15 +335,7 @@ class SENW_CRM_Compliance {
 
 	/** admin-post.php?action=senw_crm_lead_opt_out: the agent withdraws the lead's consent. */
 	public static function handle_opt_out() {
-		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- the nonce embeds this id and is checked next.
-		$lead_id = isset( $_POST['lead'] ) ? absint( $_POST['lead'] ) : 0;
-		if ( ! current_user_can( 'senw_edit_leads' ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'senw-crm' ), 403 );
-		}
-		check_admin_referer( self::OPT_OUT . '_' . $lead_id );
-		if ( ! SENW_CRM_Visibility::can_edit_lead( get_current_user_id(), $lead_id ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'senw-crm' ), 403 );
-		}
+		$lead_id = SENW_CRM_Admin_Actions::authorize_lead_form( self::OPT_OUT );
 		$raw      = isset( $_POST['channels'] ) && is_array( $_POST['channels'] ) ? array_map( 'sanitize_key', wp_unslash( $_POST['channels'] ) ) : array();
 		$channels = array_values( array_intersect( self::OPT_OUTS, $raw ) );
 		$note     = isset( $_POST['note'] ) ? substr( sanitize_text_field( wp_unslash( $_POST['note'] ) ), 0, 255 ) : '';

@@ -37,6 +37,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Saved_Searches',
 		'SENW_CRM_Admin_Routing',
 		'SENW_CRM_Compliance',
+		'SENW_CRM_Conversations',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

@@ -70,14 +70,14 @@ $senw_kinds = array(
 
 	<h2><?php esc_html_e( 'Loaded lists', 'senw-crm' ); ?></h2>
 	<table class="wp-list-table widefat fixed striped" id="senw-dnc-sources">
-		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Registry date', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Age (days)', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Numbers', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Area codes', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Loaded', 'senw-crm' ); ?></th></tr></thead>
+		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Registry date (oldest – newest area code)', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Age of the oldest (days)', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Numbers', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Area codes', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Loaded', 'senw-crm' ); ?></th></tr></thead>
 		<tbody>
 		<?php if ( empty( $sources ) ) : ?>
 			<tr><td colspan="6"><?php esc_html_e( 'Nothing loaded yet.', 'senw-crm' ); ?></td></tr>
 		<?php endif; ?>
 		<?php foreach ( $sources as $senw_s ) : ?>
 			<tr><td><?php echo esc_html( SENW_CRM_Admin::label( $senw_kinds, $senw_s['kind'] ) . ' · ' . $senw_s['name'] ); ?></td>
-				<td><?php echo esc_html( $senw_s['registry_date'] ); ?></td>
+				<td><?php echo esc_html( $senw_s['oldest'] === $senw_s['newest'] ? (string) $senw_s['oldest'] : $senw_s['oldest'] . ' – ' . $senw_s['newest'] ); ?></td>
 				<td><?php echo esc_html( (string) $senw_s['age'] ); ?><?php echo (int) $senw_s['age'] > $max_age ? ' <strong>' . esc_html__( 'stale', 'senw-crm' ) . '</strong>' : ''; ?></td>
 				<td><?php echo esc_html( number_format_i18n( (int) $senw_s['numbers'] ) ); ?></td>
 				<td><?php echo esc_html( (string) $senw_s['area_codes'] ); ?></td>
