@@ -22,13 +22,12 @@ from email.utils import parseaddr
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sendgrid.helpers.eventwebhook import EventWebhook
-from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from ..compliance.gate import record_exempt
 from ..db import Database
 from ..errors import SidecarError, ValidationFailed
-from ..notify.webhooks import E164, MESSAGE_SID, BadWebhookSignature
+from ..notify.webhooks import E164, MESSAGE_SID, BadWebhookSignature, verified_twilio_form
 from ..outbox import dispatch_pending
 from .events import apply_events
 from .inbound import brokerage_identity, receive
@@ -50,15 +49,7 @@ def _db() -> Database:
 
 @bp.post("/twilio/inbound")
 def twilio_inbound() -> Response:
-    cfg = current_app.config["SENW"]
-    url = cfg.sidecar_url.rstrip("/") + INBOUND_PATH
-    if request.query_string:
-        url += "?" + request.query_string.decode()
-    form = request.form.to_dict()
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not cfg.twilio_auth_token or not signature or \
-            not RequestValidator(cfg.twilio_auth_token).validate(url, form, signature):
-        raise BadWebhookSignature()
+    form = verified_twilio_form(INBOUND_PATH)
     sid, sender, to = form.get("MessageSid", ""), form.get("From", ""), form.get("To", "")
     errors = {}
     if not MESSAGE_SID.match(sid):

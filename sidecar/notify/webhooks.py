@@ -16,7 +16,7 @@ from ..compliance.consent import record_opt_out
 from ..db import Database
 from ..errors import SidecarError, ValidationFailed
 from .delivery import apply_twilio_status
-from .twilio_client import twilio_callback_url
+from .twilio_client import STATUS_PATH
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -31,10 +31,11 @@ class BadWebhookSignature(SidecarError):
     message = "The webhook signature does not match."
 
 
-@bp.post("/twilio/status")
-def twilio_status() -> Response:
+def verified_twilio_form(path: str) -> dict[str, str]:
+    """The POSTed form of a Twilio webhook to `path`, once its X-Twilio-Signature
+    matches (the URL Twilio called is SENW_SIDECAR_URL + path + query)."""
     cfg = current_app.config["SENW"]
-    url = twilio_callback_url(cfg.sidecar_url)
+    url = cfg.sidecar_url.rstrip("/") + path
     if request.query_string:
         url += "?" + request.query_string.decode()
     form = request.form.to_dict()
@@ -42,6 +43,12 @@ def twilio_status() -> Response:
     if not cfg.twilio_auth_token or not signature or \
             not RequestValidator(cfg.twilio_auth_token).validate(url, form, signature):
         raise BadWebhookSignature()
+    return form
+
+
+@bp.post("/twilio/status")
+def twilio_status() -> Response:
+    form = verified_twilio_form(STATUS_PATH)
     sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     errors = {}
     if not MESSAGE_SID.match(sid):
