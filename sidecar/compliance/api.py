@@ -86,3 +86,24 @@ def scrub_phones() -> Response:
     return jsonify(results=[{"phone": r.phone, "lists": list(r.lists),
                              "registry_date": r.registry_date.isoformat() if r.registry_date
                              else None} for r in results])
+
+
+@bp.post("/unsubscribe")
+@signed
+def unsubscribe() -> Response:
+    """{token}: a campaign email's unsubscribe link (one-click or the page's
+    button), checked here; the person's email addresses are opted out."""
+    from ..campaigns.run import check_unsubscribe_token
+
+    data = body()
+    token = data.get("token")
+    found = check_unsubscribe_token(current_app.config["SENW"].shared_secret, token) \
+        if isinstance(token, str) and len(token) < 80 else None
+    if found is None:
+        raise ValidationFailed({"token": "not a valid unsubscribe link"})
+    person_id, campaign_id = found
+    db: Database = current_app.extensions["senw_db"]
+    with db.Session.begin() as s:
+        record_opt_out(s, "email", person_id=person_id, source="unsubscribe_link",
+                       detail=f"campaign {campaign_id}")
+    return jsonify(person_id=person_id, campaign_id=campaign_id)

@@ -21,6 +21,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
     "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
+    "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -91,3 +92,6 @@ register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests"
 # Speed-to-lead: leads not contacted within their rule's window move on.
 register_periodic("leads.speed_to_lead", "sidecar.jobs.routing.speed_to_lead", "high",
                   {"minutes": 1})
+# Campaigns: due steps of running campaigns (and scheduled ones whose time came).
+register_periodic("campaigns.tick", "sidecar.jobs.campaigns.tick", "default", {"minutes": 1},
+                  timeout=3600)

@@ -178,7 +178,7 @@ def send_to_contact(sessions: sessionmaker, msg: Outgoing, client: EmailSender |
         db = get_db()
         row = s.execute(db.sql("SELECT id, status FROM {t:messages} WHERE idempotency_key = :k"
                                " FOR UPDATE"), {"k": msg.idempotency_key}).first()
-        if row is not None and row.status not in ("blocked", "queued"):
+        if row is not None and row.status not in ("blocked", "queued", "failed"):
             return Outcome(row.id, row.status, False)
         decision = decide(s, Request(
             channel=msg.channel, purpose=purpose, person_id=msg.person_id, lead_id=msg.lead_id,

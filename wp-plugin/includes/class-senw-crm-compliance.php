@@ -25,6 +25,7 @@ class SENW_CRM_Compliance {
 	const MAX_AGE     = 31;
 
 	public static function register() {
+		add_action( 'template_redirect', array( __CLASS__, 'optout_page' ), 1 );
 		add_action( 'senw_crm_lead_page_side', array( __CLASS__, 'lead_box' ), 5, 2 );
 		add_action( 'admin_post_' . self::OPT_OUT, array( __CLASS__, 'handle_opt_out' ) );
 		if ( ! is_admin() ) {
@@ -308,6 +309,37 @@ class SENW_CRM_Compliance {
 		SENW_CRM_Audit::log( 'upload', 'dnc_list', (int) $wpdb->insert_id, array( 'kind' => $kind, 'name' => $name, 'list_type' => $type, 'registry_date' => $date ) );
 		SENW_CRM_Sidecar::kick_outbox( (int) $wpdb->insert_id );
 		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_queued' );
+	}
+
+	// -- campaign unsubscribe links ---------------------------------------------------
+
+	/**
+	 * ?senw_optout=TOKEN: GET asks, POST (the button, or a mail client's RFC 8058
+	 * one-click) unsubscribes. The sidecar checks the token and records the
+	 * opt-out; this page only relays it.
+	 */
+	public static function optout_page() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the token is the secret.
+		$token = isset( $_GET['senw_optout'] ) ? preg_replace( '/[^0-9a-f.]/', '', (string) wp_unslash( $_GET['senw_optout'] ) ) : '';
+		if ( '' === $token ) {
+			return;
+		}
+		nocache_headers();
+		header( 'X-Robots-Tag: noindex' );
+		if ( ! preg_match( '/^\d{1,20}\.\d{1,20}\.[0-9a-f]{32}$/', $token ) ) {
+			wp_die( esc_html__( 'This unsubscribe link is not valid.', 'senw-crm' ), esc_html__( 'Unsubscribe', 'senw-crm' ), array( 'response' => 404 ) );
+		}
+		$method = isset( $_SERVER['REQUEST_METHOD'] ) ? strtoupper( sanitize_key( wp_unslash( $_SERVER['REQUEST_METHOD'] ) ) ) : 'GET';
+		if ( 'POST' === $method ) {
+			$result = SENW_CRM_Sidecar::signed_request( 'POST', '/internal/compliance/unsubscribe', array( 'token' => $token ), 10.0 );
+			if ( is_wp_error( $result ) || 200 !== $result['status'] ) {
+				$code = is_wp_error( $result ) ? 503 : ( 400 === $result['status'] ? 404 : 503 );
+				wp_die( esc_html__( 'We could not record this just now. Please try again in a minute.', 'senw-crm' ), esc_html__( 'Unsubscribe', 'senw-crm' ), array( 'response' => $code ) );
+			}
+			wp_die( '<h1>' . esc_html__( 'You are unsubscribed', 'senw-crm' ) . '</h1><p>' . esc_html__( 'You will receive no more marketing email from us.', 'senw-crm' ) . '</p>', esc_html__( 'Unsubscribed', 'senw-crm' ), array( 'response' => 200 ) );
+		}
+		$form = '<h1>' . esc_html__( 'Stop marketing email from us?', 'senw-crm' ) . '</h1><form method="post"><p><button type="submit" class="button" id="senw-optout">' . esc_html__( 'Unsubscribe', 'senw-crm' ) . '</button></p></form>';
+		wp_die( $form, esc_html__( 'Unsubscribe', 'senw-crm' ), array( 'response' => 200 ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- built from escaped parts.
 	}
 
 	// -- lead page --------------------------------------------------------------------
