@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sidecar.compliance.dnc_store import SUBSCRIBERS, DncStore  # noqa: E402
+from sidecar.compliance.dnc_store import SUBSCRIBERS, DncStore
 
 ALL_CODES = [c for c in range(201, 990) if c % 100 != 11 and (c // 10) % 10 != 9][:330]
 PER_CODE = 250_000_000 // 330

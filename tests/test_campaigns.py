@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 from compliance_helpers import load_list, person, phone
+from conftest import login
 
 from sidecar.campaigns.run import run_campaigns
 from sidecar.compliance.consent import record_opt_out
@@ -159,3 +160,51 @@ def test_a_direct_mail_step_fills_the_days_batch(db) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(db.sql("SELECT pieces FROM {t:mail_batches} WHERE campaign_id = :c"),
                             {"c": cid}).scalar() == 1
+
+
+def test_manager_builds_schedules_pauses_and_reads_step_counts(page, crm, db, standins) -> None:
+    tag = phone("212")[2:]
+    yes, _ = person(db, email=f"yes.{tag}@example.com", email_consent=True, name="Campy")
+    no, _ = person(db, email=f"no.{tag}@example.com", name="Campy")
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("UPDATE {t:leads} SET status = 'nurturing' WHERE person_id IN (:a, :b)"),
+                     {"a": yes, "b": no})
+        others = conn.execute(db.sql("SELECT COUNT(DISTINCT person_id) FROM {t:leads} WHERE status ="
+                                     " 'nurturing'")).scalar()
+    login(page, crm, "manager")
+    page.goto("/wp-admin/admin.php?page=senw-crm-campaigns")
+    page.fill("#senw-campaign-name", f"Nurture {tag}")
+    with page.expect_navigation():
+        page.click("#senw-campaign-create")
+    assert "Campaign created" in page.inner_text(".notice")
+    page.select_option("#senw-step-channel", "email")
+    page.fill("#senw-step-subject", "Still looking, {first_name}?")
+    page.fill("#senw-step-body", "New homes this week in your area.")
+    with page.expect_navigation():
+        page.click("#senw-step-add")
+    page.select_option("#senw-enroll-status", "nurturing")
+    with page.expect_navigation():
+        page.click("#senw-enroll")
+    assert f"active: {others}" in page.inner_text("#senw-campaign-people")
+    with page.expect_navigation():
+        page.click("#senw-schedule")
+    assert page.inner_text("#senw-campaign-status") == "scheduled"
+    cid = int(page.url.split("campaign=")[1].split("&")[0])
+
+    r = run_campaigns(db, load_config(), only=cid)          # the scheduler's minute tick
+    assert cid in r.started
+    page.goto(f"/wp-admin/admin.php?page=senw-crm-campaigns&campaign={cid}")
+    row = page.locator("#senw-campaign-steps tr[data-step='1']")
+    assert int(row.locator(".senw-count-sent").inner_text()) >= 1
+    blocked = row.locator(".senw-count-blocked").inner_text()
+    assert "consent" in blocked
+    got = sends(db, cid)
+    assert got[(yes, 1)] == ("sent", "") and got[(no, 1)] == ("blocked", "consent")
+    assert [m for m in standins.sendgrid.sent() if m["subject"] == "Still looking, Campy?"]
+
+    with page.expect_navigation():
+        page.click("#senw-pause")
+    assert page.inner_text("#senw-campaign-status") == "paused"
+    with page.expect_navigation():
+        page.click("#senw-resume")
+    assert page.inner_text("#senw-campaign-status") == "running"

@@ -38,6 +38,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Routing',
 		'SENW_CRM_Compliance',
 		'SENW_CRM_Conversations',
+		'SENW_CRM_Campaigns',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
