@@ -38,6 +38,10 @@ def seed(db: Database, n: int) -> dict[str, list[str]]:
                 else "no_consent" if r == 4 else "ok")
         groups[kind].append(phone)
     with db.engine.begin() as conn:
+        # The runner reads the brokerage's name from WordPress options.
+        conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {p}options (option_name VARCHAR(191)"
+                             " PRIMARY KEY, option_value LONGTEXT)")
+        conn.exec_driver_sql(f"INSERT IGNORE INTO {p}options VALUES ('blogname', 'SENW Realty')")
         conn.exec_driver_sql(
             f"INSERT INTO {p}senw_people (id, contact_key, first_name, last_name) SELECT seq, UUID(),"
             f" 'Owner', CONCAT('No', seq) FROM seq_1_to_{n}")

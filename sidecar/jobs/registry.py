@@ -22,6 +22,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
+    "list.import": ("sidecar.jobs.lists.import_list", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -36,6 +37,7 @@ JOB_TIMEOUTS: dict[str, int] = {
     "submission.received": 90,
     "mls.sync": 3 * 3600,
     "dnc.load": 3 * 3600,
+    "list.import": 3 * 3600,
 }
 
 
