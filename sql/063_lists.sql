@@ -11,6 +11,7 @@ CREATE TABLE {prefix}senw_lists (
   cost_cents     INT UNSIGNED  NOT NULL DEFAULT 0,
   status         VARCHAR(12)   NOT NULL DEFAULT 'pending',
   file_name      VARCHAR(255)  NOT NULL DEFAULT '',
+  upload_file    VARCHAR(64)   NOT NULL DEFAULT '',
   mapping        JSON          NULL,
   rows_total     INT UNSIGNED  NOT NULL DEFAULT 0,
   rows_done      INT UNSIGNED  NOT NULL DEFAULT 0,

@@ -5,6 +5,7 @@ owner with two properties is one person, and a person on two lists carries
 both (stacking)."""
 from __future__ import annotations
 
+import json
 import secrets
 
 from compliance_helpers import person, phone
@@ -99,3 +100,51 @@ def test_a_row_naming_two_existing_people_merges_nobody(db) -> None:
         merged = conn.execute(db.sql("SELECT COUNT(*) FROM {t:people} WHERE id IN (:a, :b) AND"
                                      " merged_into IS NULL"), {"a": a, "b": b}).scalar()
     assert pair == "open" and merged == 2
+
+
+def test_manager_uploads_maps_and_watches_a_list_import(page, crm, db, tmp_path) -> None:
+    from compliance_helpers import wait_for
+    from conftest import login
+
+    t = secrets.token_hex(3)
+    csv_text = ("Owner First Name,Owner Last Name,Phone,Email,Mailing Address,Mailing Zip,Notes\n"
+                f"Gil,Ray{t},{phone('503')},gil.{t}@example.com,3 Fir St,97301,a\n"
+                f"Hal,Sun{t},{phone('503')},,,,b\n"
+                f"Gil,Ray{t},,gil.{t}@example.com,,,dup\n"
+                f"Ivy,Moe{t},12,,,,bad phone\n")
+    path = tmp_path / f"owners-{t}.csv"
+    path.write_text(csv_text)
+    login(page, crm, "manager")
+    page.goto("/wp-admin/admin.php?page=senw-crm-lists")
+    page.fill("#senw-list-name", f"Absentee {t}")
+    page.fill("#senw-list-cost", "120.50")
+    page.set_input_files("#senw-list-file", str(path))
+    with page.expect_navigation():
+        page.click("#senw-list-submit")
+    assert "map its columns" in page.inner_text(".notice")
+    assert "Gil" in page.inner_text("#senw-list-preview")
+    guessed = {s.get_attribute("data-column"): s.input_value()
+               for s in page.locator("select.senw-map").all()}
+    assert guessed == {"Owner First Name": "first_name", "Owner Last Name": "last_name",
+                       "Phone": "phone", "Email": "email", "Mailing Address": "mail_street",
+                       "Mailing Zip": "mail_zip", "Notes": ""}
+    page.fill("#senw-mapping-save", f"Vendor A {t}")
+    with page.expect_navigation():
+        page.click("#senw-list-start")
+    lid = int(page.url.split("list=")[1].split("&")[0])
+
+    def done():
+        with db.engine.connect() as conn:
+            return conn.execute(db.sql("SELECT status FROM {t:lists} WHERE id = :l"),
+                                {"l": lid}).scalar() == "done"
+    wait_for(done, 60)
+    page.goto(f"/wp-admin/admin.php?page=senw-crm-lists&list={lid}")
+    counts = page.inner_text("#senw-list-counts")
+    assert "2 new people" in counts and "1 duplicate rows" in counts and "1 bad rows" in counts
+    errors = page.inner_text("#senw-list-errors")
+    assert "duplicate of row 2" in errors and "not a valid phone number" in errors
+    assert "4 of 4 rows" in page.inner_text("#senw-list-progress")
+    with db.engine.connect() as conn:
+        saved = conn.execute(db.sql("SELECT mapping FROM {t:import_mappings} WHERE name = :n"),
+                             {"n": f"Vendor A {t}"}).scalar()
+    assert json.loads(saved)["Phone"] == "phone"

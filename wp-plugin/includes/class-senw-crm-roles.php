@@ -36,6 +36,7 @@ class SENW_CRM_Roles {
 			'senw_manage_routing'   => $senior,   // CRM > Lead Routing
 			'senw_manage_compliance' => $senior,  // CRM > Compliance Ledger, Do-Not-Call
 			'senw_manage_campaigns' => $senior,   // CRM > Campaigns
+			'senw_manage_lists'     => $senior,   // CRM > Lists
 			'senw_manage_crm'       => array( self::ADMIN ),
 		);
 	}
