@@ -14,6 +14,7 @@ consent. All in area code 212, sent at 15:00 New York time.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -65,8 +66,11 @@ def main() -> int:
     n = args.recipients
     stack = bench_stack("campaign")
     try:
-        cfg = load_config({**stack.env(), "SENW_TWILIO_ACCOUNT_SID": "", "SENW_TWILIO_AUTH_TOKEN": "",
-                           "SENW_SENDGRID_API_KEY": ""})
+        env = {**stack.env(), "SENW_TWILIO_ACCOUNT_SID": "", "SENW_TWILIO_AUTH_TOKEN": "",
+               "SENW_SENDGRID_API_KEY": ""}
+        # The gate reads its configuration (the DNC store's directory) like a worker does.
+        os.environ.update({k: v for k, v in env.items() if k.startswith("SENW_")})
+        cfg = load_config(env)
         db = Database(cfg)
         set_db(db)
         groups = seed(db, n)

@@ -36,7 +36,7 @@ def test_good_duplicate_and_broken_rows(db) -> None:
         f"Ann,Lee{t},,{p1},,,,,,22 Oak Ave {t},97302,x",                                       # 5 Ann's 2nd property
         f"Cy,Poe{t},not-an-email,{phone('503')},,,,,,,,x",                                     # 6 bad email
         f"Di,Fox{t},,555-1,,,,,,,,x",                                                          # 7 bad phone
-        f",,,,,,,,,,,x",                                                                        # blank: skipped
+        ",,,,,,,,,,,x",                                                                        # blank: skipped
         f"Ed,Nox{t},,,,,,,,,,x",                                                               # 9 no contact
         f"Renamed,Person{t},known.{t}@example.com,{phone('971')},,,,,,5 Pine Rd {t},97303,x",   # 10 matches Known
         f"Fay,Day{t},fay.{t}@example.com,,,,,,99999-12,,,x",                                   # 11 bad zip

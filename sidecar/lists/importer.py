@@ -14,7 +14,8 @@ renames a person, never adds contact details to one and never merges two:
 a row whose email and phone belong to two different people attaches to the
 first and records the pair for a person to review. Everyone else becomes a
 new person with their phones, email, mailing address and property. Writes
-are multi-row statements.
+are multi-row statements (every VALUES item a placeholder, which is what lets
+pymysql turn executemany() into one INSERT per chunk instead of one per row).
 """
 from __future__ import annotations
 
@@ -222,28 +223,28 @@ def import_chunk(s: Session, list_id: int, rows: list[tuple[int, dict[str, str]]
     if new:
         contact_keys = {r.number: str(uuid.uuid4()) for r in new}
         s.execute(db.sql("INSERT INTO {t:people} (contact_key, first_name, last_name,"
-                         " contact_type) VALUES (:k, :f, :l, 'Prospect')"),
-                  [{"k": contact_keys[r.number], "f": r.first_name, "l": r.last_name}
-                   for r in new])
+                         " contact_type) VALUES (:k, :f, :l, :ct)"),
+                  [{"k": contact_keys[r.number], "f": r.first_name, "l": r.last_name,
+                    "ct": "Prospect"} for r in new])
         ids = _in(s, "SELECT contact_key, id FROM {t:people} WHERE contact_key IN :v",
                   list(contact_keys.values()))
         for r in new:
             owner[r.number] = (ids[contact_keys[r.number]], False)
-        emails = [{"p": owner[r.number][0], "e": r.email} for r in new if r.email]
-        phones = [{"p": owner[r.number][0], "ph": p, "pr": int(i == 0)}
+        emails = [{"p": owner[r.number][0], "e": r.email, "pr": 1} for r in new if r.email]
+        phones = [{"p": owner[r.number][0], "ph": p, "pr": int(i == 0), "k": "unknown"}
                   for r in new for i, p in enumerate(dict.fromkeys(r.phones))]
         addrs = [{"p": owner[r.number][0], "s": r.mailing[0], "c": r.mailing[1],
-                  "st": r.mailing[2], "z": r.mailing[3]} for r in new if r.mailing]
+                  "st": r.mailing[2], "z": r.mailing[3], "src": "list"} for r in new if r.mailing]
         if emails:
             s.execute(db.sql("INSERT IGNORE INTO {t:person_emails} (person_id, email, is_primary)"
-                             " VALUES (:p, :e, 1)"), emails)
+                             " VALUES (:p, :e, :pr)"), emails)
         if phones:
             s.execute(db.sql("INSERT IGNORE INTO {t:person_phones} (person_id, phone_e164,"
-                             " phone_raw, kind, is_primary) VALUES (:p, :ph, :ph, 'unknown', :pr)"),
+                             " phone_raw, kind, is_primary) VALUES (:p, :ph, :ph, :k, :pr)"),
                       phones)
         if addrs:
             s.execute(db.sql("INSERT IGNORE INTO {t:person_addresses} (person_id, street, city,"
-                             " state, postal_code, source) VALUES (:p, :s, :c, :st, :z, 'list')"),
+                             " state, postal_code, source) VALUES (:p, :s, :c, :st, :z, :src)"),
                       addrs)
         out.imported = len(new)
     props = {address_key(r.prop): r.prop for r in good if r.prop}
