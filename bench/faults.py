@@ -37,7 +37,9 @@ def fault_plan(fs: FaultStack, twilio: TwilioStandIn, duration: float) -> list:
              lambda: fs.kill_workers_mid_sms(twilio), lambda: fs.kill("sidecar"),
              lambda: fs.kill("scheduler"), lambda: fs.kill("worker2"),
              lambda: fs.kill_mariadb(1.0), lambda: fs.kill_redis_holding_jobs(2.0)]
-    gap = duration * 0.8 / len(steps)
+    # spread from the start to the last seconds of the load, so that the time
+    # from the last fault to quiet is the recovery, not the rest of the load
+    gap = (duration - 10) / (len(steps) - 1)
     return [(5 + i * gap, step) for i, step in enumerate(steps)]
 
 
@@ -52,12 +54,22 @@ def one_run(name: str, n: int, rate: float, faults: bool) -> dict:
         last = run_load(fs.stack.wp_url, visitors, rate, plan, threads=24)
         if not faults:
             last = time.monotonic()
-        load_s = time.monotonic() - started
-        quiet = wait_quiet(fs, last, timeout=600)
+        load_end = time.monotonic()
+        load_s = load_end - started
+        trace: list = []
+        quiet = wait_quiet(fs, last, timeout=600, trace=trace)
         verdict = audit(fs, visitors, twilio.sent(), sendgrid.sent())
         verdict.quiet_after = quiet
         out = verdict.summary()
         out["load_seconds"] = round(load_s, 1)
+        out["quiet_after_load_s"] = (round(quiet - (load_end - last), 1)
+                                     if quiet is not None else None)
+        # what stayed open longest after the last fault: seconds it was last seen
+        last_open: dict[str, float] = {}
+        for at, counts in trace:
+            for k in counts:
+                last_open[k] = at
+        out["last_open_s"] = last_open
         out["faults"] = [e for e in fs.events if not e.startswith("[run]")]
         out["restarts"] = sum(1 for e in fs.events if e.endswith("restarted"))
         out["throughput"] = throughput(fs) if not faults else None
@@ -118,7 +130,7 @@ def main() -> int:
     print(json.dumps({"control": control, "faults": faulted}, indent=2))
     keys = ["submitted", "acknowledged", "rejected", "stored_whole", "processed", "lost",
             "rejected_but_stored", "duplicated", "misfiled", "stuck", "quiet_after_s",
-            "load_seconds", "restarts"]
+            "quiet_after_load_s", "last_open_s", "load_seconds", "restarts"]
     print(f"\n{'figure':22} {'control':>30} {'with faults':>30}")
     for k in keys:
         print(f"{k:22} {json.dumps(control.get(k)):>30} {json.dumps(faulted.get(k)):>30}")

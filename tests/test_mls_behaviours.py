@@ -196,3 +196,39 @@ def test_reconcile_progress_counts_every_key(db, make_feed):
             {"i": result.run_id}).one()
     assert done == total == len(feed.data.live_keys())
     assert_matches_feed(db, feed, settings.feed_id, ("Property",))
+
+
+def test_an_entity_event_log_purged_by_retention_falls_back_and_misses_nothing(db, make_feed):
+    feed, settings = make_feed(120)
+    feed.entity_events = True
+    run_sync(db, settings, "full")
+    keys = feed.data.live_keys()
+    # While we are away the feed changes, deletes and adds listings, and its
+    # retention then drops those events (and older ones) from the log.
+    feed.data.change(keys[:3], {"ListPrice": 345000})
+    feed.data.vanish(keys[3:5])
+    feed.data.inject({"ListingKey": "PURGENEW01", "StandardStatus": "Active",
+                      "ListPrice": 199000, "PhotosCount": 1,
+                      "ModificationTimestamp": "2026-11-30T00:00:00.000Z"})
+    feed.data.change(keys[5:6], {"ListPrice": 1})      # the one event the log keeps
+    feed.data.purge_events(keep_last=1)
+    result = run_sync(db, settings, "incremental")
+    assert result.status == "succeeded"
+    notes = scalar(db, "SELECT notes FROM {t:mls_sync_runs} WHERE id = :i", i=result.run_id)
+    assert "no longer holds the events after" in notes
+    assert_matches_feed(db, feed, settings.feed_id)
+    with db.engine.connect() as conn:
+        hidden = {r[0] for r in conn.execute(db.sql(
+            "SELECT ListingKey FROM {t:properties} WHERE feed_id = :f AND searchable = 0"),
+            {"f": settings.feed_id})}
+    assert set(keys[3:5]) <= hidden
+    assert scalar(db, "SELECT event_sequence FROM {t:mls_feed_state} WHERE feed_id = :f",
+                  f=settings.feed_id) == feed.data.events[-1]["EntityEventSequence"]
+    # Back on the log: the next change is read from it by key, nothing else.
+    feed.data.change(keys[6:7], {"ListPrice": 2})
+    before = len(feed.stats["queries"])
+    again = run_sync(db, settings, "incremental")
+    assert again.updated == 1
+    queries = [q for q in feed.stats["queries"][before:] if q["resource"] == "Property"]
+    assert queries and all("ListingKey eq" in q["$filter"] for q in queries)
+    assert_matches_feed(db, feed, settings.feed_id)

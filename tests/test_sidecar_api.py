@@ -28,12 +28,14 @@ from sidecar.devstack import Stack, free_port
 DISPATCH = "/internal/outbox/dispatch"
 
 
-def signed_headers(secret: str, method: str, path: str, body: bytes = b"",
+def signed_headers(secret: str, method: str, target: str, body: bytes = b"",
                    ts: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    """target: the path with the query string as sent ("/health?a=1")."""
     ts = int(time.time()) if ts is None else ts
     nonce = nonce or secrets.token_hex(16)
+    path, _, query = target.partition("?")
     message = b"\n".join([str(ts).encode(), nonce.encode(), method.encode(), path.encode(),
-                          body])
+                          query.encode(), body])
     return {"X-SENW-Timestamp": str(ts), "X-SENW-Nonce": nonce,
             "X-SENW-Signature": hmac.new(secret.encode(), message, hashlib.sha256).hexdigest(),
             "Content-Type": "application/json"}
@@ -89,15 +91,31 @@ def ping_count(redis: Redis, token: str) -> int:
 
 # -- health and errors ------------------------------------------------------------
 
-def test_health_reports_database_and_redis(sidecar, db):
+def signed_health(stack: Stack, query: str = "") -> requests.Response:
+    target = "/health" + ("?" + query if query else "")
+    return requests.get(stack.sidecar_url + target, timeout=10,
+                        headers=signed_headers(stack.shared_secret, "GET", target))
+
+
+def test_health_tells_anyone_up_or_down_and_only_a_signed_caller_the_details(sidecar, db):
     r = requests.get(sidecar.sidecar_url + "/health", timeout=10)
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "database": {"status": "ok"}, "redis": {"status": "ok"}}
+    r = signed_health(sidecar)
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"
     assert body["database"]["status"] == "ok"
     assert body["database"]["schema_version"] == db.schema_version()
-    assert "pending" in body["database"]["outbox"]
-    assert body["redis"]["status"] == "ok"
+    assert "pending" in body["database"]["outbox"] and "workers" in body["database"]
+    assert body["redis"]["status"] == "ok" and "latency_ms" in body["redis"]
+    # Headers that do not verify are refused, not taken for an anonymous call.
+    for headers in (signed_headers("not-the-secret", "GET", "/health"),
+                    signed_headers(sidecar.shared_secret, "GET", "/health?details=1"),
+                    {"X-SENW-Signature": "0" * 64}):
+        r = requests.get(sidecar.sidecar_url + "/health", headers=headers, timeout=10)
+        assert r.status_code == 401, r.text
+        assert "outbox" not in r.text
 
 
 def test_errors_are_json(sidecar):
@@ -129,6 +147,39 @@ def test_wrong_signature_is_rejected(sidecar):
     headers = signed_headers(sidecar.shared_secret, "POST", "/internal/other")
     r = requests.post(sidecar.sidecar_url + DISPATCH, headers=headers, timeout=10)
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_signature"
+
+
+def test_signature_covers_method_path_query_and_body_exactly(sidecar):
+    """Each forgery changes one part of a correctly signed request; every one
+    is refused, and the unchanged request still goes through afterwards."""
+    url = sidecar.sidecar_url
+    body = b'{"outbox_id": 1}'
+
+    def send(method: str, target: str, data: bytes, signed_as: tuple[str, str, bytes]) -> str:
+        headers = signed_headers(sidecar.shared_secret, *signed_as)
+        r = requests.request(method, url + target, data=data, headers=headers, timeout=10)
+        return r.json()["error"]["code"] if r.status_code == 401 else str(r.status_code)
+
+    signed = ("POST", DISPATCH + "?batch=1", body)
+    forgeries = {
+        "query added": ("POST", DISPATCH + "?batch=1&all=1", body, signed),
+        "query changed": ("POST", DISPATCH + "?batch=2", body, signed),
+        "query dropped": ("POST", DISPATCH, body, signed),
+        "query added to a request signed without": ("POST", DISPATCH + "?x=1", body,
+                                                    ("POST", DISPATCH, body)),
+        "path with the query encoded into it": ("POST", DISPATCH + "%3Fbatch=1", body, signed),
+        "path": ("POST", DISPATCH + "/", body, signed),
+        "path case": ("POST", DISPATCH.upper() + "?batch=1", body, signed),
+        "body": ("POST", DISPATCH + "?batch=1", b'{"outbox_id": 2}', signed),
+        "body emptied": ("POST", DISPATCH + "?batch=1", b"", signed),
+        "method": ("GET", "/health?batch=1", b"", ("POST", "/health?batch=1", b"")),
+    }
+    for what, (method, target, data, signed_as) in forgeries.items():
+        code = send(method, target, data, signed_as)
+        assert code in ("bad_signature", "404"), f"{what}: {code}"
+        if code == "404":  # a path no route serves is refused before the signature
+            assert what.startswith("path"), what
+    assert send("POST", DISPATCH + "?batch=1", body, signed) == "200"
 
 
 def test_malformed_signature_headers_are_rejected_per_field(sidecar):
@@ -186,6 +237,13 @@ def test_request_signed_by_the_plugin_is_accepted(wordpress, sidecar):
     result = json.loads(out.split("RESULT=", 1)[1])
     assert result["status"] == 200, result
     assert set(result["json"]) >= {"dispatched", "pending"}
+    # With a query string: the plugin signs it and the sidecar matches it.
+    out = wordpress.wp_eval(
+        "$r = SENW_CRM_Sidecar::signed_request( 'GET', '/health?from=plugin&x=%2F1' );\n"
+        "echo 'RESULT=' . wp_json_encode( is_wp_error( $r ) ? $r->get_error_message() : $r );\n")
+    result = json.loads(out.split("RESULT=", 1)[1])
+    assert result["status"] == 200, result
+    assert "outbox" in result["json"]["database"]
 
 
 @pytest.fixture
@@ -258,8 +316,12 @@ def test_redis_down_health_degraded_dispatch_deferred_then_done_once(
         r = requests.get(sidecar.sidecar_url + "/health", timeout=10)
         assert r.status_code == 503
         body = r.json()
-        assert body["status"] == "degraded"
-        assert body["database"]["status"] == "ok" and body["redis"]["status"] == "down"
+        assert body == {"status": "degraded", "database": {"status": "ok"},
+                        "redis": {"status": "down"}}  # no exception names for anyone
+        r = signed_health(sidecar)
+        assert r.status_code == 503
+        assert r.json()["redis"]["status"] == "down" and r.json()["redis"]["error"]
+        assert "outbox" in r.json()["database"]
 
         row = insert_ping(db, token)
         # Signed requests still work: nonces live in the database.

@@ -1,4 +1,9 @@
-"""GET /health (database and Redis, separately) and GET /openapi.json."""
+"""GET /health (database and Redis, separately) and GET /openapi.json.
+
+Anyone may ask whether the sidecar is up; only a signed request (the plugin,
+an operator's script with the shared secret) gets the details: latencies,
+schema version, the spine's counts and the names of failures, which tell an
+outsider how busy and how broken the system is."""
 from __future__ import annotations
 
 import json
@@ -9,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from ..db import Database
+from ..security import carries_signature
 
 bp = Blueprint("health", __name__)
 
@@ -35,11 +41,17 @@ def _database(db: Database) -> dict[str, Any]:
 
 @bp.get("/health")
 def health() -> tuple[Response, int]:
+    details = carries_signature()
     db = current_app.extensions["senw_db"]
     redis = current_app.extensions["senw_redis"]
-    database = _timed(lambda: _database(db))
+    if details:
+        database = _timed(lambda: _database(db))
+    else:
+        database = _timed(lambda: {"schema_version": db.schema_version()})
     redis_state = _timed(lambda: {"ping": bool(redis.ping())})
     up = database["status"] == "ok" and redis_state["status"] == "ok"
+    if not details:
+        database, redis_state = {"status": database["status"]}, {"status": redis_state["status"]}
     body = {"status": "ok" if up else "degraded", "database": database, "redis": redis_state}
     return jsonify(body), 200 if up else 503
 

@@ -52,6 +52,25 @@ def head_sequence(rep: Any) -> int:
     return int(seq) if isinstance(seq, int) else 0
 
 
+def oldest_sequence(rep: Any) -> int | None:
+    """The oldest EntityEventSequence the feed still holds (None: empty log)."""
+    page = rep.client.query("EntityEvent", {"$orderby": "EntityEventSequence", "$top": "1"})
+    seq = page.records[0].get("EntityEventSequence") if page.records else None
+    return int(seq) if isinstance(seq, int) else None
+
+
+def purged_since(rep: Any, after: int) -> bool:
+    """Has the feed's retention dropped events we have not read? Then the log
+    cannot tell us everything that changed since `after`. Sequences need not
+    be dense, so the sign is an oldest event beyond the next one we expect; a
+    log emptied altogether behind a sequence we had reached counts too (the
+    run that follows remembers the empty log's head, 0, and replays from it)."""
+    oldest = oldest_sequence(rep)
+    if oldest is None:
+        return after > 0
+    return oldest > after + 1
+
+
 def remember(rep: Any, sequence: int) -> None:
     with rep.db.engine.begin() as conn:
         store.write_feed_state(conn, rep.db, rep.settings.feed_id, event_sequence=sequence)
@@ -124,16 +143,7 @@ def _hide(rep: Any, rmap: mapping.ResourceMap, keys: list[str]) -> int:
         n = conn.execute(db.sql(sql).bindparams(bindparam("keys", expanding=True)),
                          {"f": feed, "keys": keys}).rowcount
         if rmap is PROPERTY:
-            # a deleted listing's photos go with it (the row stays, hidden)
-            conn.execute(db.sql("DELETE FROM {t:mls_media} WHERE feed_id = :f"
-                                " AND ResourceRecordKey IN :keys"
-                                ).bindparams(bindparam("keys", expanding=True)),
-                         {"f": feed, "keys": keys})
-            conn.execute(db.sql("UPDATE {t:properties} SET first_photo_url = NULL,"
-                                " media_synced_ts = NULL WHERE feed_id = :f"
-                                " AND ListingKey IN :keys"
-                                ).bindparams(bindparam("keys", expanding=True)),
-                         {"f": feed, "keys": keys})
+            store.drop_listing_media(conn, db, feed, keys)
         counts = Counts(removed=n if rmap is PROPERTY else 0)
         store.add_progress(conn, db, rep.run_id, counts, rmap.resource)
     rep.totals.removed += counts.removed

@@ -331,8 +331,15 @@ class FeedData:
 
     def _event(self, resource: str, key: Any) -> None:
         if isinstance(key, str):
-            self.events.append({"EntityEventSequence": 1000 + len(self.events) + 1,
+            self.event_seq = getattr(self, "event_seq", 1000) + 1
+            self.events.append({"EntityEventSequence": self.event_seq,
                                 "ResourceName": resource, "ResourceRecordKey": key})
+
+    def purge_events(self, keep_last: int = 0) -> None:
+        """Drop the log's older events as a server's retention does (RESO
+        servers keep EntityEvent for a limited time), keeping the last few."""
+        with self.lock:
+            self.events = self.events[len(self.events) - keep_last:] if keep_last else []
 
     def event_page(self, params: dict[str, str], top: int) -> dict[str, Any]:
         """A page of the EntityEvent resource ($filter, $orderby asc|desc, $top,

@@ -35,6 +35,7 @@ def reconcile(rep: Replicator) -> Counts:
                       ).bindparams(bindparam("keys", expanding=True))
         for i in range(0, len(gone), 1000):
             conn.execute(stmt, {"keys": gone[i:i + 1000]})
+        store.drop_listing_media(conn, db, feed, gone)
         counts.removed = len(gone)
         # hidden, yet neither Delete nor invisible: a past reconcile did it
         visibility = rep.settings.visibility_field
@@ -48,7 +49,8 @@ def reconcile(rep: Replicator) -> Counts:
         for i in range(0, len(back), 1000):
             conn.execute(stmt, {"keys": back[i:i + 1000]})
         counts.updated = len(back)
-        missing = sorted(feed_keys - known)
+        # listings served again are fetched again below, photos and all
+        missing = sorted((feed_keys - known) | set(back))
         # progress: every key compared, then the listings fetched that we missed
         counts.done = len(feed_keys) - len(missing)
         store.add_progress(conn, db, rep.run_id, counts, "reconcile", len(feed_keys))

@@ -547,16 +547,28 @@ def replicate_feed(rep: Replicator, mode: str) -> None:
     from . import events
 
     use_events = events.offered(rep)
+    purged = False
     if use_events and mode == "incremental" and rep.state.event_sequence is not None \
             and not _load_in_progress(rep):
-        events.replay(rep, rep.state.event_sequence)
-        return
+        if not events.purged_since(rep, rep.state.event_sequence):
+            events.replay(rep, rep.state.event_sequence)
+            return
+        # The feed's retention dropped events we never read: the log cannot
+        # say what changed or went meanwhile. Timestamps find the changes, a
+        # key reconcile the deletions; then the log takes over again.
+        purged = True
+        rep.note(f"the feed's EntityEvent log no longer holds the events after "
+                 f"{rep.state.event_sequence} (dropped by its retention): replicating by "
+                 "timestamps and reconciling keys this run")
     head = events.head_sequence(rep) if use_events else None
     rep.replicate(PROPERTY, mode)
     for resource in rep.settings.replicate:
         rmap = mapping.RESOURCES.get(resource)
         if rmap is not None and rmap is not PROPERTY:
             rep.replicate(rmap, mode)
+    if purged:
+        from .reconcile import reconcile
+        reconcile(rep)
     if head is not None:
         events.remember(rep, head)
         events.replay(rep, head)

@@ -226,6 +226,22 @@ def clear_media_problems(conn: Connection, db: Database, feed_id: str,
         conn.execute(stmt, {"f": feed_id, "keys": listing_keys[i:i + 1000]})
 
 
+def drop_listing_media(conn: Connection, db: Database, feed_id: str, keys: Sequence[str]) -> None:
+    """A listing the feed no longer serves loses its photos (its row stays,
+    hidden); a listing served again gets them back when it is fetched."""
+    for i in range(0, len(keys), 1000):
+        chunk = list(keys[i:i + 1000])
+        conn.execute(db.sql("DELETE FROM {t:mls_media} WHERE feed_id = :f"
+                            " AND ResourceRecordKey IN :keys"
+                            ).bindparams(bindparam("keys", expanding=True)),
+                     {"f": feed_id, "keys": chunk})
+        conn.execute(db.sql("UPDATE {t:properties} SET first_photo_url = NULL,"
+                            " media_synced_ts = NULL WHERE feed_id = :f"
+                            " AND ListingKey IN :keys"
+                            ).bindparams(bindparam("keys", expanding=True)),
+                     {"f": feed_id, "keys": chunk})
+
+
 def has_open_quarantine(conn: Connection, db: Database, feed_id: str) -> bool:
     return bool(conn.execute(db.sql(
         "SELECT EXISTS(SELECT 1 FROM {t:mls_quarantine} WHERE feed_id = :f"

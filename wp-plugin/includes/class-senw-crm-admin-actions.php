@@ -59,7 +59,7 @@ class SENW_CRM_Admin_Actions {
 	/** The lead id posted with a lead-page form. */
 	private static function posted_lead_id() {
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- the caller checks the nonce, which embeds this id.
-		return isset( $_POST['lead'] ) ? absint( $_POST['lead'] ) : 0;
+		return isset( $_POST['lead'] ) && is_scalar( $_POST['lead'] ) ? absint( $_POST['lead'] ) : 0;
 	}
 
 	/** One posted field, unslashed; '' when absent. */
@@ -180,7 +180,7 @@ class SENW_CRM_Admin_Actions {
 				$clean,
 				$user_id,
 				array(
-					'ip'         => SENW_CRM_Db::remote_addr(),
+					'ip'         => SENW_CRM_Client_Ip::get(),
 					'source_url' => $back,
 				)
 			);

@@ -2,7 +2,7 @@
 /**
  * CRM > Audit Log (senw_view_audit_log): who did what to which record, when
  * and from where, filtered by user, object, action and date, and exported as
- * CSV (cells a spreadsheet would run as a formula are neutralized). Each
+ * CSV (SENW_CRM_Csv: cells a spreadsheet would run as a formula are neutralized). Each
  * export is itself audit-logged.
  */
 
@@ -59,7 +59,7 @@ class SENW_CRM_Admin_Audit {
 		}
 		$filters = self::filters( $_GET ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
-		$page   = isset( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1;
+		$page   = isset( $_GET['paged'] ) && is_scalar( $_GET['paged'] ) ? max( 1, absint( $_GET['paged'] ) ) : 1;
 		$result = SENW_CRM_Audit::query( $filters, $page, self::PER_PAGE );
 		echo SENW_CRM_Lead_Form::template( // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			'admin-audit',
@@ -85,18 +85,6 @@ class SENW_CRM_Admin_Audit {
 		return null === $row['user_name'] ? '#' . $row['user_id'] : $row['user_name'];
 	}
 
-	/**
-	 * A CSV cell a spreadsheet will not run: text starting with = + - @ or a
-	 * tab/carriage return is prefixed with an apostrophe (OWASP's advice).
-	 */
-	public static function csv_cell( $value ) {
-		$value = (string) $value;
-		if ( '' !== $value && false !== strpos( "=+-@\t\r", $value[0] ) ) {
-			return "'" . $value;
-		}
-		return $value;
-	}
-
 	/** admin-post.php?action=senw_crm_audit_export: capability, nonce, then a CSV download. */
 	public static function export() {
 		if ( ! current_user_can( self::CAP ) ) {
@@ -110,12 +98,12 @@ class SENW_CRM_Admin_Audit {
 		header( 'Content-Disposition: attachment; filename="senw-crm-audit-' . gmdate( 'Ymd-His' ) . '.csv"' );
 		header( 'X-Content-Type-Options: nosniff' );
 		$out = fopen( 'php://output', 'w' );
-		fputcsv( $out, array( 'id', 'time_utc', 'user_id', 'user', 'action', 'object_type', 'object_id', 'ip_address', 'details' ) );
+		SENW_CRM_Csv::put( $out, array( 'id', 'time_utc', 'user_id', 'user', 'action', 'object_type', 'object_id', 'ip_address', 'details' ) );
 		SENW_CRM_Audit::each(
 			$filters,
 			static function ( $row ) use ( $out ) {
 				$cells = array( $row['id'], $row['created_at'], $row['user_id'], self::who( $row ), $row['action'], $row['object_type'], $row['object_id'], $row['ip_address'], $row['details'] );
-				fputcsv( $out, array_map( array( __CLASS__, 'csv_cell' ), $cells ) );
+				SENW_CRM_Csv::put( $out, $cells );
 			}
 		);
 		fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- php://output stream.

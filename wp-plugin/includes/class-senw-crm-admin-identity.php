@@ -87,7 +87,7 @@ class SENW_CRM_Admin_Identity {
 	/** Authorizes a pair before any output, so that a refusal is a clean 403. */
 	public static function load() {
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
-		$pair_id = isset( $_GET['pair'] ) ? absint( $_GET['pair'] ) : 0;
+		$pair_id = isset( $_GET['pair'] ) && is_scalar( $_GET['pair'] ) ? absint( $_GET['pair'] ) : 0;
 		if ( $pair_id && ! self::candidate( get_current_user_id(), $pair_id ) ) {
 			wp_die( esc_html__( 'This pair does not exist, was decided on, or is not yours to decide.', 'senw-crm' ), esc_html__( 'Not available', 'senw-crm' ), array( 'response' => 403, 'back_link' => true ) );
 		}
@@ -99,7 +99,7 @@ class SENW_CRM_Admin_Identity {
 		}
 		$user_id = get_current_user_id();
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
-		$pair_id = isset( $_GET['pair'] ) ? absint( $_GET['pair'] ) : 0;
+		$pair_id = isset( $_GET['pair'] ) && is_scalar( $_GET['pair'] ) ? absint( $_GET['pair'] ) : 0;
 		$notices = self::notices();
 		if ( $pair_id ) {
 			$pair = self::candidate( $user_id, $pair_id );

@@ -134,7 +134,7 @@ class SENW_CRM_Admin_Routing {
 	}
 
 	private static function posted_int( $key ) {
-		return isset( $_POST[ $key ] ) ? absint( $_POST[ $key ] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification.Missing -- callers check the nonce.
+		return isset( $_POST[ $key ] ) && is_scalar( $_POST[ $key ] ) ? absint( $_POST[ $key ] ) : 0; // phpcs:ignore WordPress.Security.NonceVerification.Missing -- callers check the nonce.
 	}
 
 	public static function handle_delete() {

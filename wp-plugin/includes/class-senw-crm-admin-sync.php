@@ -82,8 +82,8 @@ class SENW_CRM_Admin_Sync {
 		$can_sync = current_user_can( 'senw_run_mls_sync' );
 		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- read-only screen; the result flag only picks a message.
 		$result = isset( $_GET['senw_sync'] ) ? sanitize_key( wp_unslash( $_GET['senw_sync'] ) ) : '';
-		$qid    = isset( $_GET['quarantine'] ) ? absint( $_GET['quarantine'] ) : 0;
-		$qpage  = isset( $_GET['qpage'] ) ? max( 1, absint( $_GET['qpage'] ) ) : 1;
+		$qid    = isset( $_GET['quarantine'] ) && is_scalar( $_GET['quarantine'] ) ? absint( $_GET['quarantine'] ) : 0;
+		$qpage  = isset( $_GET['qpage'] ) && is_scalar( $_GET['qpage'] ) ? max( 1, absint( $_GET['qpage'] ) ) : 1;
 		// phpcs:enable
 		$messages = array(
 			'created' => array( 'success', __( 'Sync requested. It will start in a moment.', 'senw-crm' ) ),

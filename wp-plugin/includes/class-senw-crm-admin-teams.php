@@ -53,7 +53,7 @@ class SENW_CRM_Admin_Teams {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage teams.', 'senw-crm' ), 403 );
 		}
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing.
-		$edit_id = isset( $_GET['team'] ) ? absint( $_GET['team'] ) : 0;
+		$edit_id = isset( $_GET['team'] ) && is_scalar( $_GET['team'] ) ? absint( $_GET['team'] ) : 0;
 		$teams   = SENW_CRM_Teams::all();
 		$editing = $edit_id ? SENW_CRM_Teams::get( $edit_id ) : null;
 		$names   = SENW_CRM_Admin::agent_choices() + SENW_CRM_Teams::member_choices();
@@ -92,11 +92,11 @@ class SENW_CRM_Admin_Teams {
 
 	public static function handle_save() {
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- the nonce embeds this id and is checked next.
-		$team_id = isset( $_POST['team'] ) ? absint( $_POST['team'] ) : 0;
+		$team_id = isset( $_POST['team'] ) && is_scalar( $_POST['team'] ) ? absint( $_POST['team'] ) : 0;
 		self::authorize( self::SAVE . '_' . $team_id );
 		// phpcs:disable WordPress.Security.NonceVerification.Missing -- checked in authorize().
 		$name    = isset( $_POST['name'] ) ? sanitize_text_field( wp_unslash( $_POST['name'] ) ) : '';
-		$leader  = isset( $_POST['leader'] ) ? absint( $_POST['leader'] ) : 0;
+		$leader  = isset( $_POST['leader'] ) && is_scalar( $_POST['leader'] ) ? absint( $_POST['leader'] ) : 0;
 		$members = isset( $_POST['members'] ) && is_array( $_POST['members'] ) ? array_map( 'absint', wp_unslash( $_POST['members'] ) ) : array();
 		// phpcs:enable
 		$error = SENW_CRM_Teams::validate( $name, $leader, $members );
@@ -112,7 +112,7 @@ class SENW_CRM_Admin_Teams {
 
 	public static function handle_delete() {
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- the nonce embeds this id and is checked next.
-		$team_id = isset( $_POST['team'] ) ? absint( $_POST['team'] ) : 0;
+		$team_id = isset( $_POST['team'] ) && is_scalar( $_POST['team'] ) ? absint( $_POST['team'] ) : 0;
 		self::authorize( self::DELETE . '_' . $team_id );
 		$ok = SENW_CRM_Teams::delete( $team_id );
 		wp_safe_redirect( self::url( $ok ? array( 'senw_notice' => 'team_deleted' ) : array( 'senw_error' => 'save_failed' ) ) );

@@ -124,7 +124,7 @@ class SENW_CRM_Admin {
 	/** Authorizes and loads the lead before any output, so a refusal is a clean 403. */
 	public static function load_lead() {
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- viewing, not changing.
-		$lead_id = isset( $_GET['lead'] ) ? absint( $_GET['lead'] ) : 0;
+		$lead_id = isset( $_GET['lead'] ) && is_scalar( $_GET['lead'] ) ? absint( $_GET['lead'] ) : 0;
 		$user_id = get_current_user_id();
 		if ( ! $lead_id || ! current_user_can( 'senw_view_leads' ) || ! SENW_CRM_Visibility::can_view_lead( $user_id, $lead_id ) ) {
 			wp_die(

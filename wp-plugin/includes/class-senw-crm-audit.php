@@ -24,7 +24,7 @@ class SENW_CRM_Audit {
 			'action'      => substr( (string) $action, 0, 40 ),
 			'object_type' => substr( (string) $object_type, 0, 30 ),
 			'object_id'   => null === $object_id ? null : (int) $object_id,
-			'ip_address'  => SENW_CRM_Db::remote_addr(),
+			'ip_address'  => SENW_CRM_Client_Ip::get(),
 			'details'     => empty( $details ) ? null : wp_json_encode( $details ),
 			'created_at'  => SENW_CRM_Db::now(),
 		);
@@ -106,8 +106,7 @@ class SENW_CRM_Audit {
 		global $wpdb;
 		$table = self::t();
 		list( $where, $args ) = self::where( $filters );
-		$per_page = max( 1, min( 200, (int) $per_page ) );
-		$offset   = ( max( 1, (int) $page ) - 1 ) * $per_page;
+		list( , $per_page, $offset ) = SENW_CRM_Db::page_offset( $page, $per_page, 200 );
 		// phpcs:disable WordPress.DB.PreparedSQL -- table names from $wpdb, $where built from fixed fragments with placeholders.
 		$total = (int) $wpdb->get_var( SENW_CRM_Db::prepare( "SELECT COUNT(*) FROM `{$table}` a WHERE {$where}", $args ) );
 		$items = $wpdb->get_results( SENW_CRM_Db::prepare( "SELECT a.*, u.display_name AS user_name FROM `{$table}` a LEFT JOIN {$wpdb->users} u ON u.ID = a.user_id WHERE {$where} ORDER BY a.created_at DESC, a.id DESC LIMIT %d OFFSET %d", array_merge( $args, array( $per_page, $offset ) ) ), ARRAY_A );

@@ -9,6 +9,14 @@ defined( 'ABSPATH' ) || exit;
 class SENW_CRM_Db {
 
 	/**
+	 * The highest page any list accepts. A page number beyond it is refused
+	 * by the REST routes (see SENW_CRM_REST::paging_params()) and clamped by
+	 * page_offset(), so that page * per_page is always an integer: PHP turns
+	 * an overflowing product into a float, which MySQL refuses as a LIMIT.
+	 */
+	const MAX_PAGE = 100000;
+
+	/**
 	 * The open transaction: the connection it runs on and whether wpdb replaced
 	 * that connection since (a reconnect after "server has gone away").
 	 *
@@ -137,13 +145,31 @@ class SENW_CRM_Db {
 		return $wpdb->prepare( $sql, $args ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- callers pass placeholders.
 	}
 
+	/**
+	 * Page and per-page as integers within bounds, and the row offset.
+	 *
+	 * @param mixed $page         Requested page (1-based); anything else is 1.
+	 * @param mixed $per_page     Requested rows per page.
+	 * @param int   $max_per_page Upper bound for $per_page.
+	 * @return array{0: int, 1: int, 2: int} page, per_page, offset.
+	 */
+	public static function page_offset( $page, $per_page, $max_per_page = 100 ) {
+		$per_page = is_numeric( $per_page ) ? max( 1, min( (int) $max_per_page, (int) $per_page ) ) : min( 20, (int) $max_per_page );
+		$page     = is_numeric( $page ) && (float) $page >= 1 ? (int) min( self::MAX_PAGE, (float) $page ) : 1;
+		return array( $page, $per_page, ( $page - 1 ) * $per_page );
+	}
+
 	/** Current time as MySQL DATETIME(3) in UTC, for columns we set explicitly. */
 	public static function now() {
 		$t = microtime( true );
 		return gmdate( 'Y-m-d H:i:s', (int) $t ) . sprintf( '.%03d', (int) ( ( $t - floor( $t ) ) * 1000 ) );
 	}
 
-	/** The client's address as the web server saw it (never a forwarded header). */
+	/**
+	 * The peer's address as the web server saw it (never a forwarded header).
+	 * Code that wants the visitor's address asks SENW_CRM_Client_Ip::get(),
+	 * which believes X-Forwarded-For only from trusted proxies.
+	 */
 	public static function remote_addr() {
 		$ip = isset( $_SERVER['REMOTE_ADDR'] ) ? trim( (string) $_SERVER['REMOTE_ADDR'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- validated below.
 		return filter_var( $ip, FILTER_VALIDATE_IP ) ? $ip : '';

@@ -144,18 +144,17 @@ class SENW_CRM_Leads {
 
 		$orderby  = isset( $args['orderby'], self::ORDERBY[ $args['orderby'] ] ) ? self::ORDERBY[ $args['orderby'] ] : self::ORDERBY['created_at'];
 		$order    = ( isset( $args['order'] ) && 'asc' === strtolower( (string) $args['order'] ) ) ? 'ASC' : 'DESC';
-		$per_page = isset( $args['per_page'] ) ? max( 1, min( 100, (int) $args['per_page'] ) ) : 20;
-		$page     = isset( $args['page'] ) ? max( 1, (int) $args['page'] ) : 1;
+		list( $page, $per_page, $offset ) = SENW_CRM_Db::page_offset( isset( $args['page'] ) ? $args['page'] : 1, isset( $args['per_page'] ) ? $args['per_page'] : 20 );
 
 		// Count and page the ids on the leads table alone; join only the page's rows.
 		$total = (int) $wpdb->get_var( SENW_CRM_Db::prepare( "SELECT COUNT(*) FROM `{$leads}` l WHERE {$where_sql}", $params ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- prepared by SENW_CRM_Db::prepare().
-		if ( 0 === $total || ( $page - 1 ) * $per_page >= $total ) {
+		if ( 0 === $total || $offset >= $total ) {
 			return array( 'items' => array(), 'total' => $total );
 		}
 		$ids = $wpdb->get_col(
 			SENW_CRM_Db::prepare( // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- prepared by SENW_CRM_Db::prepare().
 				"SELECT l.id FROM `{$leads}` l WHERE {$where_sql} ORDER BY {$orderby} {$order}, l.id {$order} LIMIT %d OFFSET %d",
-				array_merge( $params, array( $per_page, ( $page - 1 ) * $per_page ) )
+				array_merge( $params, array( $per_page, $offset ) )
 			)
 		);
 		return array( 'items' => self::rows_by_ids( array_map( 'intval', $ids ) ), 'total' => $total );
@@ -308,15 +307,14 @@ class SENW_CRM_Leads {
 	public static function notes( $lead_id, $page = 1, $per_page = 20 ) {
 		global $wpdb;
 		$table    = SENW_CRM_Db::t( 'activities' );
-		$per_page = max( 1, min( 100, (int) $per_page ) );
-		$page     = max( 1, (int) $page );
+		list( , $per_page, $offset ) = SENW_CRM_Db::page_offset( $page, $per_page );
 		$total    = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM `{$table}` WHERE lead_id = %d AND kind = 'note'", (int) $lead_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 		$items    = $wpdb->get_results(
 			$wpdb->prepare(
 				"SELECT a.id, a.lead_id, a.user_id, u.display_name AS user_name, a.body, a.created_at FROM `{$table}` a LEFT JOIN {$wpdb->users} u ON u.ID = a.user_id WHERE a.lead_id = %d AND a.kind = 'note' ORDER BY a.created_at DESC, a.id DESC LIMIT %d OFFSET %d", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 				(int) $lead_id,
 				$per_page,
-				( $page - 1 ) * $per_page
+				$offset
 			),
 			ARRAY_A
 		);

@@ -251,8 +251,9 @@ class SENW_CRM_Listing_Seo {
 		global $wpdb;
 		$table                 = SENW_CRM_Properties::table( 'properties' );
 		list( $sql, $args )    = SENW_CRM_Properties::public_sql();
-		$args[]                = self::SITEMAP_PAGE;
-		$args[]                = ( max( 1, (int) $page ) - 1 ) * self::SITEMAP_PAGE;
+		list( , $per_page, $offset ) = SENW_CRM_Db::page_offset( $page, self::SITEMAP_PAGE, self::SITEMAP_PAGE );
+		$args[]                = $per_page;
+		$args[]                = $offset;
 		// phpcs:ignore WordPress.DB.PreparedSQL -- table name constant, $sql has placeholders.
 		$rows = $wpdb->get_results( $wpdb->prepare( "SELECT ListingKey, UnparsedAddress, City, StateOrProvince, PostalCode, InternetAddressDisplayYN, ModificationTimestamp FROM {$table} WHERE searchable = 1 AND {$sql} ORDER BY id LIMIT %d OFFSET %d", $args ), ARRAY_A );
 		$out  = array();

@@ -5,8 +5,11 @@
  *
  * Erasure anonymizes the person in place: names blanked, emails and phones
  * deleted, lead messages, the person's messages' addresses and bodies, and
- * timeline texts replaced, consent IP/user agent cleared. Ids, statuses and
- * timestamps stay so reports and the audit trail keep their counts.
+ * timeline texts replaced, consent IP/user agent cleared, raw submissions,
+ * proposed changes and saved-search addresses emptied, and the visitor's IP
+ * on the audit rows about them cleared, for the person and everyone merged
+ * into them. Ids, statuses and timestamps stay so reports and the audit
+ * trail keep their counts. Exported values are plain text (see text()).
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -36,11 +39,45 @@ class SENW_CRM_Privacy {
 		return $erasers;
 	}
 
+	/**
+	 * An exported value as inert text. WordPress renders each value through
+	 * wp_kses( 'personal_data_export' ), which keeps <a href> and <br>, and
+	 * turns a value that is only an http(s) URL into a link; visitor text must
+	 * be neither. Escaping keeps markup as text; a leading URL gets its first
+	 * letter as a character reference, which reads the same but is no link.
+	 */
+	private static function text( $value ) {
+		$text = esc_html( (string) $value );
+		return preg_match( '#^https?://#i', $text ) ? '&#' . ord( $text[0] ) . ';' . substr( $text, 1 ) : $text;
+	}
+
 	private static function person_id( $email ) {
 		global $wpdb;
 		$email = strtolower( trim( (string) $email ) );
 		$id    = $wpdb->get_var( $wpdb->prepare( 'SELECT person_id FROM `' . SENW_CRM_Db::t( 'person_emails' ) . '` WHERE email = %s', $email ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 		return null === $id ? null : (int) $id;
+	}
+
+	/**
+	 * The person and everyone merged into them (merged_into, followed down
+	 * every level, and the merges table for merges not undone).
+	 *
+	 * @return int[]
+	 */
+	private static function with_merged( $person_id ) {
+		global $wpdb;
+		$people = SENW_CRM_Db::t( 'people' );
+		$merges = SENW_CRM_Db::t( 'merges' );
+		$ids    = array( (int) $person_id );
+		$todo   = $ids;
+		while ( $todo ) {
+			$in   = implode( ',', $todo );
+			// phpcs:ignore WordPress.DB.PreparedSQL -- integers joined here, table names from the prefix.
+			$next = array_map( 'intval', $wpdb->get_col( "SELECT id FROM `{$people}` WHERE merged_into IN ({$in}) UNION SELECT merged_id FROM `{$merges}` WHERE survivor_id IN ({$in}) AND undone_at IS NULL" ) );
+			$todo = array_values( array_diff( $next, $ids ) );
+			$ids  = array_merge( $ids, $todo );
+		}
+		return $ids;
 	}
 
 	public static function export( $email, $page = 1 ) {
@@ -56,12 +93,12 @@ class SENW_CRM_Privacy {
 				'group_label' => __( 'Real-estate contact', 'senw-crm' ),
 				'item_id'     => 'senw-person-' . $person_id,
 				'data'        => array(
-					array( 'name' => __( 'Contact key', 'senw-crm' ), 'value' => $person['contact_key'] ),
-					array( 'name' => __( 'First name', 'senw-crm' ), 'value' => $person['first_name'] ),
-					array( 'name' => __( 'Last name', 'senw-crm' ), 'value' => $person['last_name'] ),
-					array( 'name' => __( 'Emails', 'senw-crm' ), 'value' => implode( ', ', $emails ) ),
-					array( 'name' => __( 'Phones', 'senw-crm' ), 'value' => implode( ', ', $phones ) ),
-					array( 'name' => __( 'Since', 'senw-crm' ), 'value' => $person['created_at'] ),
+					array( 'name' => __( 'Contact key', 'senw-crm' ), 'value' => self::text( $person['contact_key'] ) ),
+					array( 'name' => __( 'First name', 'senw-crm' ), 'value' => self::text( $person['first_name'] ) ),
+					array( 'name' => __( 'Last name', 'senw-crm' ), 'value' => self::text( $person['last_name'] ) ),
+					array( 'name' => __( 'Emails', 'senw-crm' ), 'value' => self::text( implode( ', ', $emails ) ) ),
+					array( 'name' => __( 'Phones', 'senw-crm' ), 'value' => self::text( implode( ', ', $phones ) ) ),
+					array( 'name' => __( 'Since', 'senw-crm' ), 'value' => self::text( $person['created_at'] ) ),
 				),
 			);
 			$leads = $wpdb->get_results( $wpdb->prepare( 'SELECT id, source, status, listing_key, message, created_at FROM `' . SENW_CRM_Db::t( 'leads' ) . '` WHERE person_id = %d ORDER BY id', $person_id ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
@@ -71,11 +108,11 @@ class SENW_CRM_Privacy {
 					'group_label' => __( 'Inquiries', 'senw-crm' ),
 					'item_id'     => 'senw-lead-' . $lead['id'],
 					'data'        => array(
-						array( 'name' => __( 'Received', 'senw-crm' ), 'value' => $lead['created_at'] ),
-						array( 'name' => __( 'Source', 'senw-crm' ), 'value' => $lead['source'] ),
-						array( 'name' => __( 'Status', 'senw-crm' ), 'value' => $lead['status'] ),
-						array( 'name' => __( 'Property', 'senw-crm' ), 'value' => (string) $lead['listing_key'] ),
-						array( 'name' => __( 'Message', 'senw-crm' ), 'value' => (string) $lead['message'] ),
+						array( 'name' => __( 'Received', 'senw-crm' ), 'value' => self::text( $lead['created_at'] ) ),
+						array( 'name' => __( 'Source', 'senw-crm' ), 'value' => self::text( $lead['source'] ) ),
+						array( 'name' => __( 'Status', 'senw-crm' ), 'value' => self::text( $lead['status'] ) ),
+						array( 'name' => __( 'Property', 'senw-crm' ), 'value' => self::text( (string) $lead['listing_key'] ) ),
+						array( 'name' => __( 'Message', 'senw-crm' ), 'value' => self::text( (string) $lead['message'] ) ),
 					),
 				);
 			}
@@ -86,10 +123,10 @@ class SENW_CRM_Privacy {
 					'group_label' => __( 'Consents', 'senw-crm' ),
 					'item_id'     => 'senw-consent-' . $c['id'],
 					'data'        => array(
-						array( 'name' => __( 'Given', 'senw-crm' ), 'value' => $c['created_at'] ),
-						array( 'name' => __( 'Channel', 'senw-crm' ), 'value' => $c['channel'] ),
-						array( 'name' => __( 'Text shown', 'senw-crm' ), 'value' => $c['consent_text'] ),
-						array( 'name' => __( 'IP address', 'senw-crm' ), 'value' => $c['ip_address'] ),
+						array( 'name' => __( 'Given', 'senw-crm' ), 'value' => self::text( $c['created_at'] ) ),
+						array( 'name' => __( 'Channel', 'senw-crm' ), 'value' => self::text( $c['channel'] ) ),
+						array( 'name' => __( 'Text shown', 'senw-crm' ), 'value' => self::text( $c['consent_text'] ) ),
+						array( 'name' => __( 'IP address', 'senw-crm' ), 'value' => self::text( $c['ip_address'] ) ),
 					),
 				);
 			}
@@ -112,22 +149,44 @@ class SENW_CRM_Privacy {
 				'done'           => true,
 			);
 		}
+		$ids = self::with_merged( $person_id );
+		$in  = implode( ',', $ids );
 		$erased = self::ERASED;
+		$t      = array();
+		foreach ( array( 'people', 'person_emails', 'person_phones', 'leads', 'activities', 'messages', 'consents', 'events', 'proposed_changes', 'submissions', 'prospecting', 'merges', 'audit_log' ) as $name ) {
+			$t[ $name ] = SENW_CRM_Db::t( $name );
+		}
+		// $in is a list of integers built here; the table names come from the prefix.
+		// phpcs:disable WordPress.DB.PreparedSQL
+		$lead_ids        = array_map( 'intval', $wpdb->get_col( "SELECT id FROM `{$t['leads']}` WHERE person_id IN ({$in})" ) );
+		$prospecting_ids = array_map( 'intval', $wpdb->get_col( "SELECT id FROM `{$t['prospecting']}` WHERE person_id IN ({$in})" ) );
 		SENW_CRM_Db::begin();
-		$wpdb->update( SENW_CRM_Db::t( 'people' ), array( 'first_name' => '', 'last_name' => '', 'contact_type' => 'Erased' ), array( 'id' => $person_id ) );
-		$wpdb->delete( SENW_CRM_Db::t( 'person_emails' ), array( 'person_id' => $person_id ), array( '%d' ) );
-		$wpdb->delete( SENW_CRM_Db::t( 'person_phones' ), array( 'person_id' => $person_id ), array( '%d' ) );
-		$leads = SENW_CRM_Db::t( 'leads' );
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$leads}` SET message = NULL, display_name = %s, primary_email = '', primary_phone = '', search_text = '' WHERE person_id = %d", $erased, $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$activities = SENW_CRM_Db::t( 'activities' );
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$activities}` SET body = %s, meta = NULL WHERE person_id = %d AND kind IN ('note','message')", $erased, $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$messages = SENW_CRM_Db::t( 'messages' );
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$messages}` SET to_address = '', subject = '', body = %s WHERE person_id = %d", $erased, $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$consents = SENW_CRM_Db::t( 'consents' );
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$consents}` SET ip_address = '', user_agent = '', source_url = '' WHERE person_id = %d", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		$events = SENW_CRM_Db::t( 'events' );
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$events}` SET user_agent = NULL, referring_url = NULL, session_id = NULL WHERE person_id = %d", $person_id ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
-		SENW_CRM_Audit::log( 'erase', 'person', $person_id );
+		$wpdb->query( "UPDATE `{$t['people']}` SET first_name = '', last_name = '', contact_type = 'Erased' WHERE id IN ({$in})" );
+		$wpdb->query( "DELETE FROM `{$t['person_emails']}` WHERE person_id IN ({$in})" );
+		$wpdb->query( "DELETE FROM `{$t['person_phones']}` WHERE person_id IN ({$in})" );
+		$wpdb->query( "DELETE FROM `{$t['proposed_changes']}` WHERE person_id IN ({$in})" );
+		$wpdb->query( $wpdb->prepare( "UPDATE `{$t['leads']}` SET message = NULL, display_name = %s, primary_email = '', primary_phone = '', search_text = '' WHERE person_id IN ({$in})", $erased ) );
+		$wpdb->query( $wpdb->prepare( "UPDATE `{$t['activities']}` SET body = %s, meta = NULL WHERE person_id IN ({$in}) AND kind IN ('note','message')", $erased ) );
+		$wpdb->query( $wpdb->prepare( "UPDATE `{$t['messages']}` SET to_address = '', subject = '', body = %s WHERE person_id IN ({$in})", $erased ) );
+		$wpdb->query( "UPDATE `{$t['consents']}` SET ip_address = '', user_agent = '', source_url = '' WHERE person_id IN ({$in})" );
+		$wpdb->query( "UPDATE `{$t['events']}` SET user_agent = NULL, referring_url = NULL, session_id = NULL WHERE person_id IN ({$in})" );
+		$wpdb->query( "UPDATE `{$t['submissions']}` SET fields = '{}', ip_address = '', user_agent = '', source_url = '' WHERE person_id IN ({$in})" );
+		$wpdb->query( "UPDATE `{$t['prospecting']}` SET email = '', consent_ip = '' WHERE person_id IN ({$in})" );
+		// A merge keeps the survivor's names from before it (for its undo), and
+		// what was chosen: an undo after the erasure must not bring them back.
+		$wpdb->query( "UPDATE `{$t['merges']}` SET before_state = JSON_SET(before_state, '$.survivor.first_name', '', '$.survivor.last_name', ''), chosen = '{}' WHERE survivor_id IN ({$in}) OR merged_id IN ({$in})" );
+		// Rows with no user behind them are the visitor's own requests (the
+		// form, a saved search, an unsubscribe): their IP is the person's.
+		$objects = array( "(object_type = 'person' AND object_id IN ({$in}))" );
+		if ( $lead_ids ) {
+			$objects[] = "(object_type = 'lead' AND object_id IN (" . implode( ',', $lead_ids ) . '))';
+		}
+		if ( $prospecting_ids ) {
+			$objects[] = "(object_type = 'saved_search' AND object_id IN (" . implode( ',', $prospecting_ids ) . '))';
+		}
+		$wpdb->query( "UPDATE `{$t['audit_log']}` SET ip_address = '' WHERE user_id IS NULL AND (" . implode( ' OR ', $objects ) . ')' );
+		// phpcs:enable
+		SENW_CRM_Audit::log( 'erase', 'person', $person_id, array( 'people' => $ids ) );
 		SENW_CRM_Db::commit();
 		return array(
 			'items_removed'  => true,

@@ -70,8 +70,7 @@ class SENW_CRM_Properties_Sync {
 	public static function quarantine( $page = 1, $per_page = 20 ) {
 		global $wpdb;
 		$table    = SENW_CRM_Db::t( 'mls_quarantine' );
-		$per_page = max( 1, min( 100, (int) $per_page ) );
-		$offset   = ( max( 1, (int) $page ) - 1 ) * $per_page;
+		list( , $per_page, $offset ) = SENW_CRM_Db::page_offset( $page, $per_page );
 		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from $wpdb->prefix.
 		$total = (int) $wpdb->get_var( "SELECT COUNT(*) FROM {$table} WHERE resolved_at IS NULL" );
 		$rows  = $wpdb->get_results( $wpdb->prepare( "SELECT id, feed_id, resource, record_key, reason, run_id, created_at, CHAR_LENGTH(payload) AS payload_length FROM {$table} WHERE resolved_at IS NULL ORDER BY id DESC LIMIT %d OFFSET %d", $per_page, $offset ), ARRAY_A );

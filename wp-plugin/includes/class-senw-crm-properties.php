@@ -308,8 +308,7 @@ class SENW_CRM_Properties {
 		global $wpdb;
 		$table    = self::table( 'properties' );
 		$where    = self::where_sql( $filters, $public );
-		$per_page = max( 1, min( self::MAX_PER_PAGE, (int) $per_page ) );
-		$offset   = ( max( 1, (int) $page ) - 1 ) * $per_page;
+		list( , $per_page, $offset ) = SENW_CRM_Db::page_offset( $page, $per_page, self::MAX_PER_PAGE );
 		$columns  = implode( ', ', $public ? self::PUBLIC_COLUMNS : self::LIST_COLUMNS );
 		$order    = self::order_sql( $orderby, $order );
 		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- $where prepared in where_sql(); table and columns are constants.

@@ -1,13 +1,24 @@
 <?php
 /**
  * Fixed-window counters in the senw_rate_limits table, for the public lead
- * form. One atomic statement per hit, so concurrent PHP workers never lose a
+ * and save-search forms, per client (SENW_CRM_Client_Ip: an IPv4 address or an
+ * IPv6 /64). One atomic statement per hit, so concurrent PHP workers never lose a
  * count and no lock is held across queries.
  */
 
 defined( 'ABSPATH' ) || exit;
 
 class SENW_CRM_Rate_Limit {
+
+	/**
+	 * Counts one hit of the current client for $scope ('capture', ...): the
+	 * bucket is the client's address, or its /64 for IPv6.
+	 *
+	 * @see hit()
+	 */
+	public static function hit_client( $scope, $limit, $window = 60 ) {
+		return self::hit( $scope . ':' . SENW_CRM_Client_Ip::bucket( SENW_CRM_Client_Ip::get() ), $limit, $window );
+	}
 
 	/**
 	 * Counts one hit for $bucket in the current window and says whether it is

@@ -63,7 +63,7 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 	public function create_item( $request ) {
 		$redirect = $this->return_url( $request );
 
-		$limit = SENW_CRM_Rate_Limit::hit( 'capture:' . SENW_CRM_Db::remote_addr(), self::rate_limit(), self::rate_window() );
+		$limit = SENW_CRM_Rate_Limit::hit_client( 'capture', self::rate_limit(), self::rate_window() );
 		if ( ! $limit['allowed'] ) {
 			$error = new WP_Error(
 				'senw_crm_rate_limited',
@@ -128,7 +128,7 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 					'listing_key' => $listing_key,
 				)
 			),
-			'ip'           => SENW_CRM_Db::remote_addr(),
+			'ip'           => SENW_CRM_Client_Ip::get(),
 			'user_agent'   => substr( (string) $request->get_header( 'user_agent' ), 0, 500 ),
 			'source_url'   => substr( $redirect ? $redirect : (string) $request->get_header( 'referer' ), 0, 2000 ),
 		);

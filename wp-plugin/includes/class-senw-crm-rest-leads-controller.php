@@ -187,7 +187,7 @@ class SENW_CRM_REST_Leads_Controller extends WP_REST_Controller {
 			return self::invalid( $errors );
 		}
 		$context = array(
-			'ip'         => SENW_CRM_Db::remote_addr(),
+			'ip'         => SENW_CRM_Client_Ip::get(),
 			'user_agent' => (string) $request->get_header( 'user_agent' ),
 			'source_url' => rest_url( $this->namespace . '/' . $this->rest_base ),
 		);
@@ -387,7 +387,7 @@ class SENW_CRM_REST_Leads_Controller extends WP_REST_Controller {
 	}
 
 	public function get_collection_params() {
-		$params                       = parent::get_collection_params();
+		$params                       = SENW_CRM_REST::paging_params( parent::get_collection_params() );
 		$params['context']['default'] = 'view';
 		$params['search']['description'] = __( 'Name (prefix words), email (prefix) or phone digits (prefix).', 'senw-crm' );
 		$params['status']             = array(

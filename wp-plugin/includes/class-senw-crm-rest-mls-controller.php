@@ -67,19 +67,7 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 				'methods'             => WP_REST_Server::READABLE,
 				'callback'            => array( $this, 'get_quarantine' ),
 				'permission_callback' => array( $this, 'sync_permissions_check' ),
-				'args'                => array(
-					'page'     => array(
-						'type'    => 'integer',
-						'default' => 1,
-						'minimum' => 1,
-					),
-					'per_page' => array(
-						'type'    => 'integer',
-						'default' => 20,
-						'minimum' => 1,
-						'maximum' => 100,
-					),
-				),
+				'args'                => SENW_CRM_REST::paging_params(),
 			)
 		);
 		register_rest_route(

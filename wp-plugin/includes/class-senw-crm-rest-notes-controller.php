@@ -122,7 +122,7 @@ class SENW_CRM_REST_Notes_Controller extends WP_REST_Controller {
 	}
 
 	public function get_collection_params() {
-		$params                       = parent::get_collection_params();
+		$params                       = SENW_CRM_REST::paging_params( parent::get_collection_params() );
 		$params['context']['default'] = 'view';
 		unset( $params['search'] );
 		return $params;

@@ -265,8 +265,7 @@ class SENW_CRM_REST_Properties_Controller extends WP_REST_Controller {
 	}
 
 	public function get_collection_params() {
-		$params                       = parent::get_collection_params();
-		$params['per_page']['maximum'] = SENW_CRM_Properties::MAX_PER_PAGE;
+		$params                       = SENW_CRM_REST::paging_params( parent::get_collection_params(), 10, SENW_CRM_Properties::MAX_PER_PAGE );
 		unset( $params['search'] );
 		foreach ( SENW_CRM_Properties::filters() as $name => $spec ) {
 			// Validated by SENW_CRM_Properties::parse_filters() for one message per field.

@@ -37,6 +37,33 @@ class SENW_CRM_REST {
 		return array_merge( $prop, $extra );
 	}
 
+	/**
+	 * The page and per_page arguments of a list route: integers, page at most
+	 * SENW_CRM_Db::MAX_PAGE, per_page at most $max_per_page. Merged over what
+	 * WP_REST_Controller::get_collection_params() gives, or used alone.
+	 */
+	public static function paging_params( array $params = array(), $default_per_page = 20, $max_per_page = 100 ) {
+		$params['page']     = array_merge(
+			isset( $params['page'] ) ? $params['page'] : array( 'description' => __( 'Current page of the collection.', 'senw-crm' ) ),
+			array(
+				'type'    => 'integer',
+				'default' => 1,
+				'minimum' => 1,
+				'maximum' => SENW_CRM_Db::MAX_PAGE,
+			)
+		);
+		$params['per_page'] = array_merge(
+			isset( $params['per_page'] ) ? $params['per_page'] : array( 'description' => __( 'Maximum number of items to be returned in result set.', 'senw-crm' ) ),
+			array(
+				'type'    => 'integer',
+				'default' => (int) $default_per_page,
+				'minimum' => 1,
+				'maximum' => (int) $max_per_page,
+			)
+		);
+		return $params;
+	}
+
 	/** A collection response with core's X-WP-Total / X-WP-TotalPages headers. */
 	public static function collection( array $items, $total, $per_page ) {
 		$response = rest_ensure_response( $items );

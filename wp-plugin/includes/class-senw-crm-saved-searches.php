@@ -142,24 +142,36 @@ class SENW_CRM_Saved_Searches {
 		$post = wp_unslash( $_POST );
 		// phpcs:enable
 		$raw  = array();
+		$bad  = array();
 		foreach ( array_keys( SENW_CRM_Properties::filters() ) as $name ) {
 			if ( isset( $post[ $name ] ) && is_string( $post[ $name ] ) ) {
 				$raw[ $name ] = sanitize_text_field( $post[ $name ] );
+			} elseif ( isset( $post[ $name ] ) ) {
+				$bad[] = $name;
+			}
+		}
+		// Every field of this form is one string; an array or object is refused, not cast.
+		foreach ( array( 'senw_nonce', 'senw_website', 'email', 'schedule', 'consent' ) as $name ) {
+			if ( isset( $post[ $name ] ) && ! is_string( $post[ $name ] ) ) {
+				$bad[] = $name;
 			}
 		}
 		$back = add_query_arg( array_map( 'rawurlencode', array_filter( $raw, 'strlen' ) ), SENW_CRM_Listing_Search::search_url() );
-		if ( ! isset( $post['senw_nonce'] ) || ! wp_verify_nonce( (string) $post['senw_nonce'], self::PUBLIC_ACTION ) ) {
+		if ( $bad ) {
+			self::back( $back, 'senw_save_error', in_array( 'email', $bad, true ) ? 'email' : 'invalid' );
+		}
+		if ( ! isset( $post['senw_nonce'] ) || ! wp_verify_nonce( $post['senw_nonce'], self::PUBLIC_ACTION ) ) {
 			self::back( $back, 'senw_save_error', 'expired' );
 		}
 		if ( ! empty( $post['senw_website'] ) ) {
 			self::back( $back, 'senw_saved', '1' ); // A bot filled the honeypot: say yes, store nothing.
 		}
-		$limit = SENW_CRM_Rate_Limit::hit( 'savesearch:' . SENW_CRM_Db::remote_addr(), SENW_CRM_REST_Capture_Controller::rate_limit(), SENW_CRM_REST_Capture_Controller::rate_window() );
+		$limit = SENW_CRM_Rate_Limit::hit_client( 'savesearch', SENW_CRM_REST_Capture_Controller::rate_limit(), SENW_CRM_REST_Capture_Controller::rate_window() );
 		if ( ! $limit['allowed'] ) {
 			self::back( $back, 'senw_save_error', 'busy' );
 		}
-		$email    = isset( $post['email'] ) ? strtolower( trim( sanitize_email( (string) $post['email'] ) ) ) : '';
-		$schedule = isset( $post['schedule'] ) ? sanitize_key( (string) $post['schedule'] ) : '';
+		$email    = isset( $post['email'] ) ? strtolower( trim( sanitize_email( $post['email'] ) ) ) : '';
+		$schedule = isset( $post['schedule'] ) ? sanitize_key( $post['schedule'] ) : '';
 		if ( ! is_email( $email ) ) {
 			self::back( $back, 'senw_save_error', 'email' );
 		}
@@ -175,7 +187,7 @@ class SENW_CRM_Saved_Searches {
 				'person_id'    => $who['person_id'],
 				'lead_id'      => $who['lead_id'],
 				'consent_text' => self::consent_text(),
-				'ip'           => SENW_CRM_Db::remote_addr(),
+				'ip'           => SENW_CRM_Client_Ip::get(),
 			)
 		);
 		self::back( $back, $pid ? 'senw_saved' : 'senw_save_error', $pid ? '1' : 'failed' );
@@ -188,6 +200,7 @@ class SENW_CRM_Saved_Searches {
 			'email'   => __( 'Enter a valid email address.', 'senw-crm' ),
 			'consent' => __( 'Tick the box to receive alerts by email.', 'senw-crm' ),
 			'failed'  => __( 'The search could not be saved. Please try again.', 'senw-crm' ),
+			'invalid' => __( 'Each field takes one value. Please use the form to save your search.', 'senw-crm' ),
 		);
 	}
 
@@ -214,7 +227,7 @@ class SENW_CRM_Saved_Searches {
 
 	private static function authorize_lead( $action ) {
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- the nonce embeds this id and is checked next.
-		$lead_id = isset( $_POST['lead'] ) ? absint( $_POST['lead'] ) : 0;
+		$lead_id = isset( $_POST['lead'] ) && is_scalar( $_POST['lead'] ) ? absint( $_POST['lead'] ) : 0;
 		if ( ! current_user_can( 'senw_edit_leads' ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to do that.', 'senw-crm' ), 403 );
 		}
@@ -264,7 +277,7 @@ class SENW_CRM_Saved_Searches {
 		global $wpdb;
 		$lead_id = self::authorize_lead( self::STOP_ACTION );
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- checked in authorize_lead().
-		$pid = isset( $_POST['prospecting'] ) ? absint( $_POST['prospecting'] ) : 0;
+		$pid = isset( $_POST['prospecting'] ) && is_scalar( $_POST['prospecting'] ) ? absint( $_POST['prospecting'] ) : 0;
 		$wpdb->update( SENW_CRM_Db::t( 'prospecting' ), array( 'active_yn' => 0 ), array( 'id' => $pid, 'lead_id' => $lead_id ), array( '%d' ), array( '%d', '%d' ) );
 		SENW_CRM_Audit::log( 'stop', 'saved_search', $pid, array( 'lead_id' => $lead_id ) );
 		wp_safe_redirect( add_query_arg( 'senw_notice', 'search_stopped', SENW_CRM_Admin::lead_url( $lead_id ) ) );
@@ -275,12 +288,14 @@ class SENW_CRM_Saved_Searches {
 	public static function unsubscribe() {
 		global $wpdb;
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- the token is the secret.
-		$token = isset( $_GET['senw_unsubscribe'] ) ? preg_replace( '/[^a-f0-9]/', '', (string) wp_unslash( $_GET['senw_unsubscribe'] ) ) : '';
+		$token = isset( $_GET['senw_unsubscribe'] ) && is_string( $_GET['senw_unsubscribe'] ) ? wp_unslash( $_GET['senw_unsubscribe'] ) : ''; // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- matched exactly below.
 		if ( '' === $token ) {
 			return;
 		}
 		$table = SENW_CRM_Db::t( 'prospecting' );
-		$row   = 64 === strlen( $token ) ? $wpdb->get_row( $wpdb->prepare( "SELECT id, active_yn FROM `{$table}` WHERE unsubscribe_token = %s", $token ), ARRAY_A ) : null; // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
+		// Exactly the token as issued: nothing stripped or folded (the column's
+		// collation would match an upper-case copy).
+		$row   = preg_match( '/^[a-f0-9]{64}$/D', $token ) ? $wpdb->get_row( $wpdb->prepare( "SELECT id, active_yn FROM `{$table}` WHERE unsubscribe_token = %s", $token ), ARRAY_A ) : null; // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from prefix.
 		nocache_headers();
 		header( 'X-Robots-Tag: noindex' );
 		if ( ! $row ) {

@@ -152,7 +152,7 @@ class SENW_CRM_Settings {
 
 	/**
 	 * Proxies whose X-Forwarded-For the CRM may believe, as CIDR strings
-	 * (storage only here; the client-IP logic reads it). Empty by default.
+	 * (SENW_CRM_Client_Ip reads it). Empty by default.
 	 *
 	 * @return string[]
 	 */

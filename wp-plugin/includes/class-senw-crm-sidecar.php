@@ -2,7 +2,9 @@
 /**
  * Signed HTTP calls from the plugin to the sidecar. Every request carries
  * X-SENW-Timestamp, X-SENW-Nonce and X-SENW-Signature = hex HMAC-SHA256 over
- * "timestamp\nnonce\nMETHOD\npath\nbody" with the shared secret.
+ * "timestamp\nnonce\nMETHOD\npath\nquery\nbody" with the shared secret,
+ * path and query exactly as sent (the sidecar matches all of them; see
+ * sidecar/security.py).
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -74,7 +76,7 @@ class SENW_CRM_Sidecar {
 	 * A blocking signed request.
 	 *
 	 * @param string $method HTTP method.
-	 * @param string $path   Path on the sidecar, starting with /.
+	 * @param string $path   Path on the sidecar, starting with /, with any query string.
 	 * @param mixed  $body   Raw string, or an array to send as JSON.
 	 * @param float  $timeout Seconds.
 	 * @return array|WP_Error array( 'status' => int, 'body' => string, 'json' => mixed ).
@@ -109,11 +111,18 @@ class SENW_CRM_Sidecar {
 	/**
 	 * The signature headers for one request (public so tests and other
 	 * callers can check the scheme).
+	 *
+	 * @param string $method HTTP method.
+	 * @param string $target Path on the sidecar with the query string it is
+	 *                       sent with, e.g. /internal/x?since=5.
+	 * @param string $body   Raw body.
 	 */
-	public static function headers( $method, $path, $body ) {
+	public static function headers( $method, $target, $body ) {
 		$timestamp = (string) time();
 		$nonce     = bin2hex( random_bytes( 16 ) );
-		$message   = $timestamp . "\n" . $nonce . "\n" . strtoupper( $method ) . "\n" . $path . "\n" . $body;
+		$parts     = explode( '?', (string) $target, 2 );
+		$query     = isset( $parts[1] ) ? $parts[1] : '';
+		$message   = $timestamp . "\n" . $nonce . "\n" . strtoupper( $method ) . "\n" . $parts[0] . "\n" . $query . "\n" . $body;
 		return array(
 			'Content-Type'     => 'application/json',
 			'X-SENW-Timestamp' => $timestamp,

@@ -131,7 +131,7 @@ class SENW_CRM_Timeline {
 			}
 		}
 		$text = isset( $context['consent_text'] ) && '' !== $context['consent_text'] ? (string) $context['consent_text'] : SENW_CRM_Leads::consent_text();
-		$ip   = isset( $context['ip'] ) && filter_var( $context['ip'], FILTER_VALIDATE_IP ) ? $context['ip'] : SENW_CRM_Db::remote_addr();
+		$ip   = isset( $context['ip'] ) && filter_var( $context['ip'], FILTER_VALIDATE_IP ) ? $context['ip'] : SENW_CRM_Client_Ip::get();
 		foreach ( array_unique( $channels ) as $channel ) {
 			SENW_CRM_Db::check(
 				$wpdb->insert(
