@@ -212,9 +212,9 @@ class SENW_CRM_Campaigns {
 		header( 'Content-Disposition: attachment; filename="senw-mail-batch-' . $batch . '.csv"' );
 		header( 'X-Content-Type-Options: nosniff' );
 		$out = fopen( 'php://output', 'w' );
-		fputcsv( $out, array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
+		SENW_CRM_Csv::put( $out, array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
 		foreach ( $rows as $row ) {
-			fputcsv( $out, array_map( array( 'SENW_CRM_Admin_Audit', 'csv_cell' ), array_values( $row ) ) );
+			SENW_CRM_Csv::put( $out, $row );
 		}
 		fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- php://output stream.
 		exit;

@@ -2,7 +2,8 @@
 /**
  * CRM > Lists. Variables: $list (row or null: the index), $lists, $mappings
  * (saved column mappings), $errors (the list's set-aside rows), $preview
- * (array( header, rows ) of a pending upload), $fields, $notices, $post_url.
+ * (array( header, rows ) of a pending upload), $exports (of this list), $fields,
+ * $notices, $post_url.
  *
  * @package senw-crm
  */
@@ -100,6 +101,32 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			);
 			?>
 		</p>
+		<?php if ( 'done' === $list['status'] ) : ?>
+			<h2><?php esc_html_e( 'Export', 'senw-crm' ); ?></h2>
+			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-export-form">
+				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::EXPORT ); ?>">
+				<input type="hidden" name="list" value="<?php echo esc_attr( (string) $list['id'] ); ?>">
+				<?php wp_nonce_field( SENW_CRM_Lists::EXPORT . '_' . (int) $list['id'] ); ?>
+				<select id="senw-export-platform" name="platform"><?php SENW_CRM_Admin::select_options( SENW_CRM_Lists::platforms(), 'direct_mail' ); ?></select>
+				<button type="submit" class="button" id="senw-export-start"><?php esc_html_e( 'Export scrubbed, consented records', 'senw-crm' ); ?></button>
+			</form>
+			<?php if ( $exports ) : ?>
+				<table class="wp-list-table widefat striped" id="senw-exports">
+					<thead><tr><th><?php esc_html_e( 'Platform', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Records written', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Left out (why)', 'senw-crm' ); ?></th><th></th></tr></thead>
+					<tbody>
+					<?php foreach ( $exports as $senw_x ) : ?>
+						<tr data-export="<?php echo esc_attr( (string) $senw_x['id'] ); ?>"><td><?php echo esc_html( SENW_CRM_Admin::label( SENW_CRM_Lists::platforms(), $senw_x['platform'] ) ); ?></td><td><?php echo esc_html( $senw_x['status'] ); ?></td>
+							<td class="senw-export-out"><?php echo esc_html( number_format_i18n( (int) $senw_x['rows_out'] ) ); ?></td>
+							<td class="senw-export-blocked"><?php echo esc_html( number_format_i18n( (int) $senw_x['rows_blocked'] ) ); ?>
+							<?php foreach ( (array) json_decode( (string) $senw_x['blocked_by'], true ) as $senw_rule => $senw_n ) : ?>
+								<code><?php echo esc_html( (string) $senw_rule ); ?></code> <?php echo esc_html( (string) $senw_n ); ?>
+							<?php endforeach; ?></td>
+							<td><?php if ( 'done' === $senw_x['status'] ) : ?><a class="senw-export-download" href="<?php echo esc_url( wp_nonce_url( admin_url( 'admin-post.php?action=' . SENW_CRM_Lists::FETCH . '&export=' . (int) $senw_x['id'] ), SENW_CRM_Lists::FETCH . '_' . (int) $senw_x['id'] ) ); ?>"><?php esc_html_e( 'Download CSV', 'senw-crm' ); ?></a><?php endif; ?></td></tr>
+					<?php endforeach; ?>
+					</tbody>
+				</table>
+			<?php endif; ?>
+		<?php endif; ?>
 		<?php if ( $errors ) : ?>
 			<h2><?php esc_html_e( 'Rows set aside', 'senw-crm' ); ?></h2>
 			<table class="wp-list-table widefat striped" id="senw-list-errors">
