@@ -27,6 +27,9 @@ BLUEPRINTS = [
     "sidecar.api.internal:bp",
     "sidecar.notify.webhooks:bp",
     "sidecar.api.engagement:bp",
+    "sidecar.compliance.api:bp",
+    "sidecar.conversations.api:bp",
+    "sidecar.conversations.webhooks:bp",
 ]
 
 

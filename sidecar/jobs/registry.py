@@ -23,6 +23,12 @@ TOPICS: dict[str, tuple[str, str]] = {
     "alerts.hot_lead": ("sidecar.jobs.engagement.hot_lead", "critical"),
     "deal.stage_changed": ("sidecar.jobs.engagement.deal_stage_changed", "high"),
     "links.send": ("sidecar.jobs.engagement.send_link", "high"),
+    "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
+    "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
+    "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
+    "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
+    "list.import": ("sidecar.jobs.lists.import_list", "low"),
+    "export.run": ("sidecar.jobs.exports.run_export", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -36,6 +42,8 @@ JOB_TIMEOUTS: dict[str, int] = {
     "lead.created": 90,
     "submission.received": 90,
     "mls.sync": 3 * 3600,
+    "dnc.load": 3 * 3600,
+    "list.import": 3 * 3600,
 }
 
 
@@ -99,3 +107,6 @@ register_periodic("engagement.sessions", "sidecar.jobs.engagement.sessions", "de
                   {"minutes": 1})
 register_periodic("tasks.no_contact", "sidecar.jobs.engagement.no_contact_check_ins", "high",
                   {"minutes": 30})
+# Campaigns: due steps of running campaigns (and scheduled ones whose time came).
+register_periodic("campaigns.tick", "sidecar.jobs.campaigns.tick", "default", {"minutes": 1},
+                  timeout=3600)

@@ -44,6 +44,10 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Dashboard',
 		'SENW_CRM_Links',
 		'SENW_CRM_Scoring_Settings',
+		'SENW_CRM_Compliance',
+		'SENW_CRM_Conversations',
+		'SENW_CRM_Campaigns',
+		'SENW_CRM_Lists',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */
