@@ -242,22 +242,30 @@ def test_tasks_and_links_follow_the_record_level_rules_and_bulk_has_a_preview(
 
 def test_send_link_goes_through_the_messages_layer_behind_consent(crm, agents, db, api,
                                                                   standins, page):
+    """The link goes out by email to a consenting client, decided by the
+    compliance gate (its ledger row names the message); a client without SMS
+    consent gets no text, and the lead's timeline says why."""
     from conftest import login
     _, keys = seed_listings(db, 1)
     yes = make_lead(api, crm, "agent1", consent=True)
     no = make_lead(api, crm, "agent1", consent=False)
-    for lead, expect in ((yes, True), (no, False)):
+    for lead, channel in ((yes, "email"), (no, "sms")):
         login(page, crm, "agent1")
         page.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead['id']}")
         page.fill("#senw-link-keys", keys[0])
         page.click("#senw-make-link")
-        page.click(".senw-link-send-sms")
-        if expect:
-            wait_for(lambda: any("picked 1 listing" in m.get("Body", "") and "senw_link="
-                                 in m.get("Body", "") for m in standins.twilio.sent()), 30)
+        page.click(f".senw-link-send-{channel}")
+        if channel == "email":
+            to = lead_email(db, lead["id"])
+            wait_for(lambda: any(m["personalizations"][0]["to"][0]["email"] == to
+                                 and "senw_link=" in json.dumps(m)
+                                 for m in standins.sendgrid.sent()), 30)
             msg = wait_for(lambda: one(db, "SELECT * FROM {p}senw_messages WHERE lead_id = :l AND "
                                        "idempotency_key LIKE 'link-%%'", l=lead["id"]), 30)
             assert msg.audience == "contact" and msg.status == "sent"
+            decision = one(db, "SELECT allowed, channel FROM {p}senw_compliance_ledger WHERE ref = :k",
+                           k=msg.idempotency_key)
+            assert decision is not None and decision.allowed == 1 and decision.channel == "email"
         else:
             note = wait_for(lambda: one(db, "SELECT body FROM {p}senw_activities WHERE lead_id = :l "
                                         "AND body LIKE 'Shared link not sent%%'", l=lead["id"]), 30)
@@ -265,6 +273,13 @@ def test_send_link_goes_through_the_messages_layer_behind_consent(crm, agents, d
             assert not one(db, "SELECT 1 FROM {p}senw_messages WHERE lead_id = :l AND "
                            "idempotency_key LIKE 'link-%%'", l=lead["id"])
         page.context.clear_cookies()
+
+
+def lead_email(db, lead_id: int) -> str:
+    row = one(db, "SELECT e.email FROM {p}senw_leads l JOIN {p}senw_person_emails e ON "
+                  "e.person_id = l.person_id WHERE l.id = :l ORDER BY e.is_primary DESC LIMIT 1",
+              l=lead_id)
+    return row.email
 
 
 def _signed_post(crm, path: str, body: dict) -> requests.Response:

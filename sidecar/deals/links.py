@@ -1,7 +1,8 @@
 """Shared listing links, the sidecar's part: the deal a link's client and
 agent work on (created or reused when the link is first used), and sending a
-link to its client by email or SMS (audience 'contact', behind the consent
-decision of sidecar/deals/consent.py)."""
+link to its client by email or SMS (audience 'contact': the client's own
+consent record first, sidecar/deals/consent.py, then the one compliance gate
+through messages.send_to_contact(), which writes its decision to the ledger)."""
 from __future__ import annotations
 
 from functools import partial
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..config import Config
 from ..db import Database, get_db
 from ..leads.timeline import add_activity
-from ..notify.messages import Outcome, Outgoing, send_once
+from ..notify.messages import Outcome, Outgoing, send_to_contact
 from ..notify.sendgrid_client import SendGridClient
 from ..notify.twilio_client import TwilioClient
 from ..tx import in_transaction
@@ -101,7 +102,7 @@ def link_message(session: Session, link_id: int, channel: str, url: str
     agent = link.agent or "Your agent"
     body = (f"{agent} picked {count} listing{'s' if count != 1 else ''} for you. "
             f"Like the ones you love, book a showing: {url}")
-    return Outgoing(f"link-{link_id}-{channel}-{abs(hash(url)) % 10**8}", channel, str(to), body,
+    return Outgoing(f"link-{link_id}-{channel}", channel, str(to), body,
                     subject=f"{agent} shared {count} listings with you", lead_id=link.lead_id,
                     person_id=int(link.person_id), audience="contact"), ""
 
@@ -132,5 +133,19 @@ def send_link(db: Database, cfg: Config, link_id: int, channel: str, url: str,
                      meta={"message_id": outcome.message_id, "channel": channel,
                            "status": outcome.status, "link_id": link_id})
 
-    outcome = send_once(db.Session, msg, client, on_settled=partial(record, lead=lead_id))
+    def blocked(s: Session, message_id: int, decision: Any) -> None:
+        add_activity(s, "system", f"Shared link not sent by {channel}: {decision.explain()}.",
+                     lead_id=lead_id, person_id=msg.person_id,
+                     meta={"message_id": message_id, "channel": channel, "link_id": link_id,
+                           "rule": decision.rule})
+
+    # The client asked their agent for listings: the link answers that inquiry
+    # (transactional), and the gate still applies opt-outs, the do-not-call
+    # and litigator lists, calling hours and the registry's age to texts.
+    outcome = send_to_contact(db.Session, msg, client, purpose="transactional",
+                              actor=f"link:{link_id}", on_settled=partial(record, lead=lead_id),
+                              on_blocked=blocked)
+    if outcome.status == "blocked":
+        return {"status": "blocked", "reason": outcome.decision.explain()
+                if outcome.decision else "blocked by the compliance gate"}
     return {"status": outcome.status, "message_id": outcome.message_id}
