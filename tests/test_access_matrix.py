@@ -28,6 +28,8 @@ EVERYONE = frozenset(ROLES)
 # The public allow-list: routes an anonymous visitor must reach.
 PUBLIC = {
     "POST /lead-capture": "the public lead form (nonce, honeypot and rate limit inside)",
+    "POST /share/{token}/events": "a shared link's client reacting to listings (the 256-bit link "
+                                  "token is the credential; rate limits per token and IP inside)",
 }
 
 EXPECT: dict[str, frozenset[str]] = {
@@ -51,7 +53,34 @@ EXPECT: dict[str, frozenset[str]] = {
     "POST /mls/runs": SENIOR,
     "GET /mls/quarantine": SENIOR,
     "GET /mls/quarantine/{id}": SENIOR,
+    # Deals, links, tasks and the brief's operations: every CRM user; records
+    # outside the caller's scope are filtered in the query (404, not 403).
+    "GET /deals": CRM,
+    "POST /deals": SCOPE,
+    "GET /deals/{id}": CRM,
+    "POST /deals/{id}": CRM,
+    "PUT /deals/{id}": CRM,
+    "PATCH /deals/{id}": CRM,
+    "GET /deals/{id}/history": CRM,
+    "GET /links": CRM,
+    "POST /links": SCOPE,
+    "PATCH /links/{id}": CRM,
+    "GET /tasks": CRM,
+    "POST /tasks/{id}": CRM,
+    "PUT /tasks/{id}": CRM,
+    "PATCH /tasks/{id}": CRM,
+    "GET /dashboard": CRM,
+    "GET /hot-leads": CRM,
+    "GET /pipeline-metrics": CRM,
+    "GET /client-insights": CRM,
+    "POST /bulk-tasks": CRM,
+    "POST /sync-stage": CRM,
+    "POST /events": SCOPE,
+    "GET /leads/{id}/score": SCOPE,
+    "POST /share/{token}/events": EVERYONE,
 }
+
+NO_SUCH_ID = 999_999_999
 
 # Bodies that get past argument validation (which WordPress runs before the
 # permission check) without changing anything for a caller who is let in.
@@ -60,6 +89,21 @@ BODIES = {
     "POST /leads/{id}/assign": "agent1",      # the lead's own agent: no change
     "POST /leads/{lead_id}/notes": {"body": ""},
     "POST /mls/runs": {"feed": "no-such-feed-for-the-matrix"},
+    # records that do not exist: past the permission check, nothing changes
+    # agent1's matrix lead, with a value the route refuses after its scope check
+    "POST /deals": {"lead_id": "LEAD", "stage": "no-such-stage"},
+    "POST /deals/{id}": {"stage": "engaged"},
+    "PUT /deals/{id}": {"stage": "engaged"},
+    "PATCH /deals/{id}": {"stage": "engaged"},
+    "POST /links": {"lead_id": "LEAD", "listing_keys": ["NO-SUCH-LISTING"]},
+    "PATCH /links/{id}": {"op": "revoke"},
+    "POST /tasks/{id}": {"op": "complete"},
+    "PUT /tasks/{id}": {"op": "complete"},
+    "PATCH /tasks/{id}": {"op": "complete"},
+    "POST /bulk-tasks": {"preview": True, "agent_id": NO_SUCH_ID},
+    "POST /sync-stage": {"deal_id": NO_SUCH_ID},
+    "POST /events": {"lead_id": "LEAD", "events": []},
+    "POST /share/{token}/events": {"events": []},
 }
 
 
@@ -90,6 +134,11 @@ def ids(wordpress, agents, db):
 
 
 def target(e: Endpoint, ids: dict) -> dict:
+    route = e.key.split(" ", 1)[1]
+    if route.startswith(("/deals/", "/tasks/", "/links/")):
+        return {"id": NO_SUCH_ID}
+    if route.startswith("/share/"):
+        return {"token": "0" * 64}
     if e.key.split(" ", 1)[1].startswith("/agents/"):
         return ids["agent"]
     if e.key.split(" ", 1)[1].startswith("/mls/quarantine/"):
@@ -123,6 +172,8 @@ def test_every_route_answers_each_role_as_the_matrix_says(wordpress, callers, id
         body = BODIES.get(e.key, {})
         if body == "agent1":
             body = {"agent_id": wordpress.users["agent1"]}
+        elif isinstance(body, dict):
+            body = {k: ids["lead"]["id"] if v == "LEAD" else v for k, v in body.items()}
         for role in ROLES:
             kw = {"json": body} if e.method != "GET" else {}
             r = callers[role].request(e.method, url, timeout=30, **kw)
