@@ -30,14 +30,16 @@ class SENW_CRM_REST_Deals_Controller extends WP_REST_Controller {
 					'methods'             => WP_REST_Server::READABLE,
 					'callback'            => array( $this, 'get_items' ),
 					'permission_callback' => array( $this, 'read_permission' ),
-					'args'                => array(
-						'lead_id'     => array( 'type' => 'integer' ),
-						'person_id'   => array( 'type' => 'integer' ),
-						'agent_id'    => array( 'type' => 'integer' ),
-						'listing_key' => array( 'type' => 'string' ),
-						'stage'       => array( 'type' => 'string' ),
-						'page'        => array( 'type' => 'integer', 'default' => 1, 'minimum' => 1 ),
-						'per_page'    => array( 'type' => 'integer', 'default' => 50, 'minimum' => 1, 'maximum' => 200 ),
+					'args'                => SENW_CRM_REST::paging_params(
+						array(
+							'lead_id'     => array( 'type' => 'integer' ),
+							'person_id'   => array( 'type' => 'integer' ),
+							'agent_id'    => array( 'type' => 'integer' ),
+							'listing_key' => array( 'type' => 'string' ),
+							'stage'       => array( 'type' => 'string' ),
+						),
+						50,
+						200
 					),
 				),
 				array(
@@ -105,8 +107,8 @@ class SENW_CRM_REST_Deals_Controller extends WP_REST_Controller {
 				$filters[ $k ] = $request[ $k ];
 			}
 		}
-		$per   = (int) $request['per_page'];
-		$rows  = SENW_CRM_Deals::query( $filters, get_current_user_id(), 'view', $per, ( (int) $request['page'] - 1 ) * $per );
+		list( , $per, $offset ) = SENW_CRM_Db::page_offset( $request['page'], $request['per_page'], 200 );
+		$rows                   = SENW_CRM_Deals::query( $filters, get_current_user_id(), 'view', $per, $offset );
 		$total = SENW_CRM_Deals::count( $filters, get_current_user_id() );
 		return SENW_CRM_REST::collection( array_map( array( __CLASS__, 'shape' ), $rows ), $total, $per );
 	}
