@@ -214,7 +214,9 @@ def test_sync_now_runs_the_real_sync_end_to_end(db, crm, local_feed, page):
     on the queued run, and the screen follows it to 'succeeded'."""
     from conftest import login
     deadline = time.monotonic() + 60
-    while rows(db, "SELECT 1 FROM {runs} WHERE feed_id = 'local' AND status IN ('queued', 'running')"):
+    while rows(db, "SELECT 1 FROM {runs} WHERE feed_id = 'local' AND status IN ('queued', 'running')") \
+            or rows(db, f"SELECT 1 FROM {db.t('outbox')} WHERE topic = 'mls.sync' AND completed_at IS NULL"
+                        " AND parked_at IS NULL AND JSON_VALUE(payload, '$.feed') = 'local'"):
         assert time.monotonic() < deadline, "a local-feed run is still pending from elsewhere"
         time.sleep(0.2)
     if not rows(db, "SELECT 1 FROM {runs} WHERE feed_id = 'local'"):
