@@ -257,18 +257,19 @@ def test_send_link_goes_through_the_messages_layer_behind_consent(crm, agents, d
         page.click(f".senw-link-send-{channel}")
         if channel == "email":
             to = lead_email(db, lead["id"])
-            wait_for(lambda: any(m["personalizations"][0]["to"][0]["email"] == to
+            wait_for(lambda to=to: any(m["personalizations"][0]["to"][0]["email"] == to
                                  and "senw_link=" in json.dumps(m)
                                  for m in standins.sendgrid.sent()), 30)
-            msg = wait_for(lambda: one(db, "SELECT * FROM {p}senw_messages WHERE lead_id = :l AND "
-                                       "idempotency_key LIKE 'link-%%'", l=lead["id"]), 30)
+            msg = wait_for(lambda lead=lead: one(db, "SELECT * FROM {p}senw_messages WHERE lead_id = :l"
+                                                 " AND idempotency_key LIKE 'link-%%'", l=lead["id"]), 30)
             assert msg.audience == "contact" and msg.status == "sent"
             decision = one(db, "SELECT allowed, channel FROM {p}senw_compliance_ledger WHERE ref = :k",
                            k=msg.idempotency_key)
             assert decision is not None and decision.allowed == 1 and decision.channel == "email"
         else:
-            note = wait_for(lambda: one(db, "SELECT body FROM {p}senw_activities WHERE lead_id = :l "
-                                        "AND body LIKE 'Shared link not sent%%'", l=lead["id"]), 30)
+            note = wait_for(lambda lead=lead: one(db, "SELECT body FROM {p}senw_activities WHERE"
+                                                  " lead_id = :l AND body LIKE 'Shared link not sent%%'",
+                                                  l=lead["id"]), 30)
             assert "no sms consent" in note.body
             assert not one(db, "SELECT 1 FROM {p}senw_messages WHERE lead_id = :l AND "
                            "idempotency_key LIKE 'link-%%'", l=lead["id"])
