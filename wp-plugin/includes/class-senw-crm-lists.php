@@ -149,7 +149,8 @@ class SENW_CRM_Lists {
 			'post_url' => admin_url( 'admin-post.php' ),
 			'fields'   => self::fields(),
 			// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared -- table names from prefix.
-			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT * FROM `' . self::t( 'lists' ) . '` ORDER BY id DESC LIMIT 100', ARRAY_A ),
+			// Per list: responses attributed to it, leads and deals of its people since the list.
+			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT s.*, (SELECT COUNT(*) FROM `' . self::t( 'responses' ) . '` r WHERE r.list_id = s.id) AS responses, (SELECT COUNT(DISTINCT l.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'leads' ) . '` l ON l.person_id = m.person_id AND l.created_at >= s.created_at WHERE m.list_id = s.id) AS leads, (SELECT COUNT(DISTINCT d.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'deals' ) . '` d ON d.person_id = m.person_id AND d.created_at >= s.created_at WHERE m.list_id = s.id) AS deals FROM `' . self::t( 'lists' ) . '` s ORDER BY s.id DESC LIMIT 100', ARRAY_A ),
 			'mappings' => $wpdb->get_results( 'SELECT id, name, mapping FROM `' . self::t( 'import_mappings' ) . '` ORDER BY name', ARRAY_A ),
 			'exports'  => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM `' . self::t( 'exports' ) . '` WHERE list_id = %d ORDER BY id DESC LIMIT 20', $id ), ARRAY_A ) : array(),
 			'errors'   => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT row_no, kind, field, reason FROM `' . self::t( 'import_errors' ) . '` WHERE list_id = %d ORDER BY row_no, field LIMIT 500', $id ), ARRAY_A ) : array(),

@@ -37,13 +37,15 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 		<button type="submit" class="button button-primary" id="senw-list-submit"><?php esc_html_e( 'Upload CSV', 'senw-crm' ); ?></button>
 	</form>
 	<table class="wp-list-table widefat striped" id="senw-lists">
-		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th></tr></thead>
+		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Responses', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Leads', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Deals', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost per lead', 'senw-crm' ); ?></th></tr></thead>
 		<tbody>
 		<?php foreach ( $lists as $senw_l ) : ?>
-			<tr><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
+			<tr data-list="<?php echo esc_attr( (string) $senw_l['id'] ); ?>"><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
 				<td><?php echo esc_html( $senw_l['status'] ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_total'] ) ); ?></td>
 				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_imported'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_matched'] ) ); ?></td>
-				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td></tr>
+				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td>
+				<td class="senw-responses"><?php echo esc_html( number_format_i18n( (int) $senw_l['responses'] ) ); ?></td><td class="senw-leads"><?php echo esc_html( number_format_i18n( (int) $senw_l['leads'] ) ); ?></td><td class="senw-deals"><?php echo esc_html( number_format_i18n( (int) $senw_l['deals'] ) ); ?></td>
+				<td><?php echo esc_html( SENW_CRM_Campaigns::money( (int) $senw_l['cost_cents'] ) ); ?></td><td class="senw-cost-per-lead"><?php echo esc_html( (int) $senw_l['leads'] ? SENW_CRM_Campaigns::money( (int) round( $senw_l['cost_cents'] / $senw_l['leads'] ) ) : '—' ); ?></td></tr>
 		<?php endforeach; ?>
 		</tbody>
 	</table>
