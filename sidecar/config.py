@@ -78,6 +78,9 @@ class Config:
     skiptrace_base_url: str = ""
     skiptrace_api_key: str = ""
     skiptrace_webhook_secret: str = ""
+    # List data provider (HTTP adapter; empty: CSV upload is the only provider).
+    list_provider_url: str = ""
+    list_provider_key: str = ""
     # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
     webhook_max_age: int = 300
     outbox_sweep_seconds: int = 2
@@ -114,6 +117,8 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_SKIPTRACE_BASE_URL": ("skiptrace_base_url", _url),
     "SENW_SKIPTRACE_API_KEY": ("skiptrace_api_key", lambda n, v: v),
     "SENW_SKIPTRACE_WEBHOOK_SECRET": ("skiptrace_webhook_secret", lambda n, v: v),
+    "SENW_LIST_PROVIDER_URL": ("list_provider_url", _url),
+    "SENW_LIST_PROVIDER_KEY": ("list_provider_key", lambda n, v: v),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),
