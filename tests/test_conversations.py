@@ -207,6 +207,17 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     inbound = [m for m in messages(db, pid) if m.direction == "inbound" and m.channel == "email"]
     assert len(inbound) == 1 and inbound[0].body == "Sounds good!"
     assert inbound[0].in_reply_to == got.message_id
+    # An emailed "unsubscribe" is an opt-out of marketing email at once.
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("UPDATE {t:opt_outs} SET lifted_at = NOW(3) WHERE address = :a"),
+                     {"a": email})
+    r = standins.sendgrid.post_inbound(crm.sidecar_url, email, "Re: Hello",
+                                       "Please unsubscribe me from these emails.")
+    assert r.status_code == 200
+    with db.engine.connect() as conn:
+        sources = conn.execute(db.sql("SELECT source FROM {t:opt_outs} WHERE address = :a AND"
+                                      " lifted_at IS NULL"), {"a": email}).scalars().all()
+    assert sources == ["email_reply"]
     bad = requests.post(crm.sidecar_url + "/webhooks/sendgrid/inbound/wrong-token",
                         files={"from": (None, email)}, timeout=30)
     assert bad.status_code == 403
