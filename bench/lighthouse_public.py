@@ -19,6 +19,9 @@ from pathlib import Path
 from common import ROOT, bench_stack, teardown
 from property_search import seed_listings
 
+sys.path.insert(0, str(ROOT / "tests"))
+from standins.tiles import TileStandIn
+
 LIGHTHOUSE = ROOT / ".tools" / "node_modules" / ".bin" / "lighthouse"
 
 
@@ -39,6 +42,18 @@ def scores(url: str) -> dict[str, int]:
     return res
 
 
+def place_listings(s) -> None:
+    """Coordinates for the seeded listings (spread over a city), for the map view."""
+    conn = s.root_connection(s.db_name)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"UPDATE {s.table_prefix}senw_properties SET Latitude = 45.40 + (id % 97) / 400,"
+                        " Longitude = -122.80 + (id % 89) / 300")
+        conn.commit()
+    finally:
+        conn.close()
+
+
 def main() -> int:
     if not LIGHTHOUSE.exists():
         print("install Lighthouse first: npm install --prefix .tools lighthouse", file=sys.stderr)
@@ -55,15 +70,26 @@ def main() -> int:
             "$r = SENW_CRM_Properties::search( array(), 'active', 'desc', 1, 1, true );"
             "echo 'URL=' . SENW_CRM_Listing_Seo::url( $r['rows'][0] );")
         listing = key.split("URL=", 1)[1].strip()
+        place_listings(s)
         pages = [("plain WordPress page /about/ (baseline)", s.wp_url + "/about/"),
                  ("home (listing search)", s.wp_url + "/"),
                  ("/listings/", s.wp_url + "/listings/"),
                  ("listing permalink", listing),
                  ("/contact/", s.wp_url + "/contact/")]
         print(f"{'page':42s} {'SEO':>4s} {'a11y':>5s}  failed audits")
+        pages.append(("/listings/?view=map, no tile server", s.wp_url + "/listings/?view=map"))
         for name, url in pages:
             r = scores(url)
             print(f"{name:42s} {r['seo']:4d} {r['accessibility']:5d}  {', '.join(r['failed']) or '-'}")
+        tiles = TileStandIn().start()
+        try:
+            s.wp_eval(f"update_option( 'senw_crm_map_tile_url', {tiles.template!r} );"
+                      " update_option( 'senw_crm_map_attribution', 'Tiles &copy; local stand-in' );")
+            r = scores(s.wp_url + "/listings/?view=map")
+            print(f"{'/listings/?view=map, tile server (Leaflet)':42s} {r['seo']:4d} {r['accessibility']:5d}"
+                  f"  {', '.join(r['failed']) or '-'}")
+        finally:
+            tiles.stop()
     finally:
         teardown(s)
     return 0

@@ -86,6 +86,8 @@ def main() -> int:
         print(f"incremental sync of the changed listings (baseline): {sync_s:7.2f} s")
         print(f"saved-search matching after it:                      {match_s:7.2f} s"
               f"  ({match_s / sync_s:.2f}x the sync, {match_s / len(keys) * 1000:.2f} ms per changed listing)")
+        print(f"candidates evaluated through the match_key index: {got.candidates:,}"
+              f" of {args.searches * (got.new + got.price_drops):,} (search, listing event) pairs")
     finally:
         feed.stop()
         teardown(s)

@@ -186,9 +186,11 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     with db.engine.connect() as conn:
         row = conn.execute(db.sql("SELECT status, delivered_at, opened_at FROM {t:messages} WHERE"
                                   " id = :i"), {"i": got.message_id}).one()
+        # the open went through the engagement intake: once, about this message
         opens = conn.execute(db.sql("SELECT COUNT(*) FROM {t:events} WHERE event_type ="
-                                    " 'EmailOpened' AND object_key = :m"),
-                             {"m": str(got.message_id)}).scalar()
+                                    " 'EmailOpened' AND person_id = :p AND"
+                                    " JSON_VALUE(details, '$.message_id') = :m"),
+                             {"p": pid, "m": got.message_id}).scalar()
         spam = conn.execute(db.sql("SELECT COUNT(*) FROM {t:opt_outs} WHERE address = :a"),
                             {"a": email}).scalar()
     assert row.status == "delivered" and row.delivered_at and row.opened_at

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from capture_helpers import php_create_leads, unique_email
-from wp_session import hidden_fields, logged_in
+from wp_session import ADMIN_CONTEXT_PHP, hidden_fields, logged_in
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = "/wp-json/senw-crm/v1"
@@ -26,10 +26,7 @@ def plugin_actions(wordpress) -> dict[str, list[str]]:
     """admin_post_* / wp_ajax_* hooks with an SENW_CRM_* callback, as WordPress
     registers them inside wp-admin (is_admin() true)."""
     out = wordpress.wp_eval(
-        "require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';\n"
-        "require_once ABSPATH . 'wp-admin/includes/screen.php';\n"
-        "$GLOBALS['current_screen'] = WP_Screen::get( 'dashboard' );\n"
-        "foreach ( SENW_CRM_Plugin::MODULES as $m ) { if ( class_exists( $m ) ) { $m::register(); } }\n"
+        ADMIN_CONTEXT_PHP +
         "global $wp_filter; $found = array();\n"
         "foreach ( $wp_filter as $hook => $h ) {\n"
         "  if ( ! preg_match( '/^(admin_post_nopriv_|admin_post_|wp_ajax_nopriv_|wp_ajax_)(.+)$/', $hook, $m ) ) { continue; }\n"
@@ -87,7 +84,7 @@ def payload(wordpress, lead_id: int) -> dict[str, object]:
     text = {"status": "contacted", "temperature": "hot", "note": "csrf note", "name": "CSRF team",
             "email": unique_email("csrfpost"), "consent": "1", "schedule": "daily", "feed": "local",
             "first_name": "Csrf", "last_name": "Attack", "phone": "(503) 555-0199",
-            "senw_mobile_phone": "(503) 555-0100", "senw_paused": "1", "decision": "accept",
+            "senw_mobile_phone": "(503) 555-0100", "senw_availability": "paused", "senw_capacity": "3", "decision": "accept",
             "city": "Quillmont"}
     out: dict[str, object] = {}
     for name in posted_names() | set(ints) | set(text):
@@ -139,7 +136,7 @@ def test_core_forms_the_plugin_adds_fields_to_need_their_nonce(wordpress, db):
     assert r.status_code in (403, 400) or "link you followed has expired" in r.text
     r = admin.post(wordpress.wp_url + "/wp-admin/user-edit.php", data={
         "action": "update", "user_id": wordpress.users["agent1"], "senw_mobile_phone": "(503) 555-0111",
-        "senw_paused": "1", "email": "agent1@example.com", "nickname": "agent1"},
+        "senw_availability": "paused", "senw_capacity": "3", "email": "agent1@example.com", "nickname": "agent1"},
         allow_redirects=False, timeout=30)
     assert r.status_code in (403, 400) or "link you followed has expired" in r.text
     assert fingerprint(db) == before

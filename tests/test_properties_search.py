@@ -100,7 +100,8 @@ def screen_keys(session, wp_url: str, params: dict) -> tuple[list[str], int, str
         m = re.search(r'class=["\']total-pages["\']>([\d,]+)<', r.text)
         pages = int(m.group(1).replace(",", "")) if m else 1
         if page >= pages:
-            total = int(re.search(r'([\d,]+) listings?\s*</p>', r.text).group(1).replace(",", ""))
+            # the list's one count, above the table
+            total = int(re.search(r'class=["\']displaying-num["\']>([\d,]+) items?<', r.text).group(1).replace(",", ""))
             return keys, total, r.text
         page += 1
 

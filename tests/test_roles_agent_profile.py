@@ -1,5 +1,5 @@
 """An agent sets their mobile phone (for SMS lead alerts) and pauses new leads on
-their own profile screen; senw_agents follows. Uses a throwaway agent that is
+their own profile screen (its lead routing availability); senw_agents follows. Uses a throwaway agent that is
 deleted afterwards, so the session's round-robin pool is unchanged."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_agent_sets_mobile_and_pauses_on_profile(page, wordpress, db, temp_agent
     login(page, wordpress, name, password)
     page.goto("/wp-admin/profile.php")
     page.fill("#senw_mobile_phone", "(503) 555-0177")
-    page.check("#senw_paused")
+    page.check("#senw_availability_paused")
     page.click("#submit")
     page.wait_for_selector("#message.updated, .notice-success")
     assert tuple(_agent_row(db, uid)) == ("+15035550177", 1, 1)
@@ -40,7 +40,7 @@ def test_agent_sets_mobile_and_pauses_on_profile(page, wordpress, db, temp_agent
 
     # A bad number is refused with a message next to the form; nothing changes.
     page.fill("#senw_mobile_phone", "call me maybe")
-    page.uncheck("#senw_paused")
+    page.check("#senw_availability_available")
     page.click("#submit")
     assert "Enter the mobile phone" in page.inner_text(".notice-error, .error")
     assert _agent_row(db, uid)[0] == "+15035550177"

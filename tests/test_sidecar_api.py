@@ -381,3 +381,19 @@ def test_openapi_document_matches_the_routes(sidecar, stack, db):
     routes = _routes(create_app(load_config(stack.env())))
     assert routes - documented == set(), "routes missing from sidecar/openapi.json"
     assert documented - routes == set(), "documented paths with no route"
+
+
+# Sidecar routes anyone may call; every other route takes only signed calls
+# (the plugin's HMAC, or the provider's own webhook signature).
+SIDECAR_PUBLIC = {("/health", "GET"), ("/openapi.json", "GET")}
+
+
+def test_every_sidecar_route_but_health_and_openapi_refuses_unsigned_calls(sidecar, stack, db):
+    routes = _routes(create_app(load_config(stack.env())))
+    assert SIDECAR_PUBLIC <= routes
+    for path, method in sorted(routes - SIDECAR_PUBLIC):
+        url = sidecar.sidecar_url + re.sub(r"\{[^}]+\}", "1", path)
+        for headers in ({}, {"X-Twilio-Signature": "forged"},
+                        signed_headers("not-the-secret", method, path)):
+            r = requests.request(method, url, data=b"", headers=headers, timeout=10)
+            assert r.status_code in (401, 403), f"{method} {path} {headers}: {r.status_code} {r.text[:200]}"

@@ -28,3 +28,15 @@ def hidden_fields(page_html: str, form_marker: str) -> dict[str, str]:
     assert m, f"no form with {form_marker}"
     return {html.unescape(n): html.unescape(v) for n, v in re.findall(
         r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', m.group(1))}
+
+
+# PHP run by wp_eval before reading what the plugin registers inside wp-admin:
+# is_admin() true (a dashboard screen), the administrator signed in, and the
+# plugin's modules registered again under those conditions.
+ADMIN_CONTEXT_PHP = r"""
+require_once ABSPATH . 'wp-admin/includes/class-wp-screen.php';
+require_once ABSPATH . 'wp-admin/includes/screen.php';
+$GLOBALS['current_screen'] = WP_Screen::get( 'dashboard' );
+wp_set_current_user( 1 );
+foreach ( SENW_CRM_Plugin::MODULES as $m ) { if ( class_exists( $m ) ) { $m::register(); } }
+"""

@@ -1,12 +1,10 @@
 """A saved search's criteria (the public listing search's filters, as the
-plugin parses them) and an index that finds, for one listing, the saved
-searches it matches without testing every search: searches are bucketed by
-city, so a listing is tested only against its city's searches and those
-without a city."""
+plugin parses them). The matcher evaluates them in SQL against the candidates
+the match_key index finds (matching.py); Criteria.matches() is the same test
+in Python, used for keywords (word prefixes) and as the reference."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -69,21 +67,6 @@ class Criteria:
                 if not any(w.startswith(kw) for w in words):
                     return False
         return True
-
-
-class SearchIndex:
-    """Saved searches bucketed by city for matching one listing at a time."""
-
-    def __init__(self, criteria: list[Criteria]):
-        self.by_city: dict[str | None, list[Criteria]] = defaultdict(list)
-        for c in criteria:
-            self.by_city[c.city].append(c)
-        self.size = len(criteria)
-
-    def matching(self, listing: dict[str, Any]) -> list[int]:
-        city = listing.get("City")
-        candidates = self.by_city.get(str(city).casefold() if city else None, []) if city else []
-        return [c.search_id for c in (*candidates, *self.by_city.get(None, [])) if c.matches(listing)]
 
 
 def columns_from_query(query: dict[str, Any]) -> dict[str, Any]:

@@ -45,8 +45,18 @@ class SENW_CRM_Admin_Sync {
 			'senwCrmSync',
 			array(
 				'runsUrl'  => esc_url_raw( rest_url( 'senw-crm/v1/mls/runs' ) ),
+				'quarantineUrl' => current_user_can( 'senw_run_mls_sync' ) ? esc_url_raw( rest_url( 'senw-crm/v1/mls/quarantine' ) ) : '',
+				'running'  => __( 'The sync of this feed is running.', 'senw-crm' ),
+				/* translators: %s: number of records */
+				'quarantineOne'   => __( '%s record the sync could not store, kept with the reason and the raw payload.', 'senw-crm' ),
+				/* translators: %s: number of records */
+				'quarantineMany'  => __( '%s records the sync could not store, kept with the reason and the raw payload.', 'senw-crm' ),
+				/* translators: %s: size in characters */
+				'viewPayload'     => __( 'View (%s chars)', 'senw-crm' ),
+				'nothing'         => __( 'Nothing quarantined.', 'senw-crm' ),
 				'nonce'    => wp_create_nonce( 'wp_rest' ),
 				'interval' => 2000,
+				'screenUrl' => esc_url_raw( self::url() ),
 			)
 		);
 	}
@@ -64,6 +74,7 @@ class SENW_CRM_Admin_Sync {
 		$feeds = SENW_CRM_Properties_Sync::feeds();
 		$feed  = isset( $_POST['feed'] ) ? sanitize_text_field( wp_unslash( $_POST['feed'] ) ) : (string) reset( $feeds );
 		$out   = SENW_CRM_Properties_Sync::request( $feed, get_current_user_id() );
+		$args  = array();
 		if ( is_wp_error( $out ) ) {
 			$result = 'senw_crm_unknown_feed' === $out->get_error_code() ? 'unknown' : ( 'senw_crm_busy' === $out->get_error_code() ? 'busy' : 'error' );
 		} elseif ( $out['created'] ) {
@@ -71,7 +82,10 @@ class SENW_CRM_Admin_Sync {
 		} else {
 			$result = 'running' === $out['status'] ? 'running' : 'queued';
 		}
-		wp_safe_redirect( self::url( array( 'senw_sync' => $result ) ) );
+		if ( ! is_wp_error( $out ) && ! empty( $out['run_id'] ) ) {
+			$args['senw_run'] = (int) $out['run_id']; // the screen follows this run's notice
+		}
+		wp_safe_redirect( self::url( array( 'senw_sync' => $result ) + $args ) );
 		exit;
 	}
 
@@ -84,6 +98,7 @@ class SENW_CRM_Admin_Sync {
 		$result = isset( $_GET['senw_sync'] ) ? sanitize_key( wp_unslash( $_GET['senw_sync'] ) ) : '';
 		$qid    = isset( $_GET['quarantine'] ) && is_scalar( $_GET['quarantine'] ) ? absint( $_GET['quarantine'] ) : 0;
 		$qpage  = isset( $_GET['qpage'] ) && is_scalar( $_GET['qpage'] ) ? max( 1, absint( $_GET['qpage'] ) ) : 1;
+		$run_id = isset( $_GET['senw_run'] ) && is_scalar( $_GET['senw_run'] ) ? absint( $_GET['senw_run'] ) : 0;
 		// phpcs:enable
 		$messages = array(
 			'created' => array( 'success', __( 'Sync requested. It will start in a moment.', 'senw-crm' ) ),
@@ -106,6 +121,18 @@ class SENW_CRM_Admin_Sync {
 			return;
 		}
 		$runs = array_map( array( 'SENW_CRM_REST_Mls_Controller', 'prepare_run' ), SENW_CRM_Properties_Sync::runs( 20 ) );
+		// The notice about a requested run follows it: "running" once it runs, gone once it ended.
+		if ( $run_id && in_array( $result, array( 'created', 'queued', 'running' ), true ) ) {
+			$status = '';
+			foreach ( $runs as $run ) {
+				$status = (int) $run['id'] === $run_id ? $run['status'] : $status;
+			}
+			if ( 'running' === $status ) {
+				$result = 'running';
+			} elseif ( 'queued' !== $status ) {
+				$result = '';
+			}
+		}
 		SENW_CRM_Properties::template(
 			'admin-sync',
 			array(
@@ -113,7 +140,7 @@ class SENW_CRM_Admin_Sync {
 				'last'       => SENW_CRM_Properties_Sync::last_success(),
 				'can_sync'   => $can_sync,
 				'feeds'      => $can_sync ? SENW_CRM_Properties_Sync::feeds() : array(),
-				'message'    => isset( $messages[ $result ] ) ? $messages[ $result ] : null,
+				'message'    => isset( $messages[ $result ] ) ? $messages[ $result ] + array( 2 => $run_id ) : null,
 				'quarantine' => $can_sync ? SENW_CRM_Properties_Sync::quarantine( $qpage, 20 ) : null,
 				'qpage'      => $qpage,
 				'problems'   => $can_sync ? SENW_CRM_Mls_Field_Problems::latest( 50 ) : null,

@@ -1,8 +1,9 @@
 <?php
 /**
  * Keeps senw_agents (the sidecar's round-robin pool) in step with the users
- * holding the senw_agent role, and adds the agent's mobile phone and "paused"
- * switch to the user profile screen. Teams (senw_teams / senw_team_members)
+ * holding the senw_agent role, and adds the agent's mobile phone and lead
+ * routing availability (taking leads or paused, away until, capacity) to the
+ * user profile screen. Teams (senw_teams / senw_team_members)
  * are read by SENW_CRM_Visibility.
  */
 
@@ -154,8 +155,6 @@ class SENW_CRM_Agents {
 			return;
 		}
 		$phone      = (string) get_user_meta( $user->ID, self::PHONE_META, true );
-		$can_pause  = self::can_pause( get_current_user_id(), $user->ID );
-		$is_paused  = self::is_paused( $user->ID );
 		?>
 		<h2><?php esc_html_e( 'SENW CRM', 'senw-crm' ); ?></h2>
 		<table class="form-table" role="presentation">
@@ -164,12 +163,66 @@ class SENW_CRM_Agents {
 				<td><input type="tel" name="senw_mobile_phone" id="senw_mobile_phone" value="<?php echo esc_attr( $phone ); ?>" class="regular-text" autocomplete="tel" />
 				<p class="description"><?php esc_html_e( 'With country code, e.g. +1 503 555 0100.', 'senw-crm' ); ?></p></td>
 			</tr>
-			<?php if ( $can_pause ) : ?>
+		</table>
+		<?php
+		self::availability_fields( $user );
+	}
+
+	/** The agent's routing availability (as on CRM > Lead Routing), or null. */
+	private static function availability( $user_id ) {
+		foreach ( SENW_CRM_Routing::agents() as $row ) {
+			if ( (int) $row['user_id'] === (int) $user_id ) {
+				return $row;
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Lead routing availability on the profile: the agent takes new leads or
+	 * pauses (themself too), and may be away until a date; the capacity is
+	 * shown, and set here only by those who manage routing.
+	 */
+	private static function availability_fields( $user ) {
+		$row = self::availability( $user->ID );
+		if ( ! $row || ! self::can_pause( get_current_user_id(), $user->ID ) ) {
+			return;
+		}
+		$paused   = (int) $row['paused'];
+		$away     = $row['away_until'] ? get_date_from_gmt( $row['away_until'], 'Y-m-d' ) : '';
+		$set_cap  = current_user_can( SENW_CRM_Routing::CAP );
+		$capacity = null === $row['capacity'] ? __( 'No limit', 'senw-crm' ) : sprintf( /* translators: %s: number of open leads */ _n( '%s open lead', '%s open leads', (int) $row['capacity'], 'senw-crm' ), number_format_i18n( (int) $row['capacity'] ) );
+		?>
+		<h3 id="senw-routing-availability-title"><?php esc_html_e( 'Lead routing availability', 'senw-crm' ); ?></h3>
+		<table class="form-table" role="presentation" id="senw-routing-availability">
 			<tr>
-				<th><?php esc_html_e( 'New leads', 'senw-crm' ); ?></th>
-				<td><label for="senw_paused"><input type="checkbox" name="senw_paused" id="senw_paused" value="1" <?php checked( $is_paused ); ?> /> <?php esc_html_e( 'Paused: skip this agent when assigning new leads', 'senw-crm' ); ?></label></td>
+				<th scope="row"><?php esc_html_e( 'New leads', 'senw-crm' ); ?></th>
+				<td><fieldset><legend class="screen-reader-text"><?php esc_html_e( 'New leads', 'senw-crm' ); ?></legend>
+					<label for="senw_availability_available"><input type="radio" name="senw_availability" id="senw_availability_available" value="available" <?php checked( 0, $paused ); ?>> <?php esc_html_e( 'Taking new leads', 'senw-crm' ); ?></label><br>
+					<label for="senw_availability_paused"><input type="radio" name="senw_availability" id="senw_availability_paused" value="paused" <?php checked( 1, $paused ); ?>> <?php esc_html_e( 'Paused: routing skips me for new leads', 'senw-crm' ); ?></label>
+				</fieldset></td>
 			</tr>
-			<?php endif; ?>
+			<tr>
+				<th scope="row"><label for="senw_away_until"><?php esc_html_e( 'Away until', 'senw-crm' ); ?></label></th>
+				<td><input type="date" name="senw_away_until" id="senw_away_until" value="<?php echo esc_attr( $away ); ?>">
+				<p class="description"><?php esc_html_e( 'No new leads before this date; leave empty when you are in.', 'senw-crm' ); ?></p></td>
+			</tr>
+			<tr>
+				<th scope="row"><?php echo $set_cap ? '<label for="senw_capacity">' . esc_html__( 'Capacity (open leads)', 'senw-crm' ) . '</label>' : esc_html__( 'Capacity', 'senw-crm' ); ?></th>
+				<td>
+					<?php if ( $set_cap ) : ?>
+						<input type="number" min="0" class="small-text" name="senw_capacity" id="senw_capacity" value="<?php echo esc_attr( (string) $row['capacity'] ); ?>" placeholder="<?php esc_attr_e( 'no limit', 'senw-crm' ); ?>">
+					<?php else : ?>
+						<?php echo esc_html( $capacity ); ?>
+					<?php endif; ?>
+					<p class="description">
+						<?php
+						/* translators: %s: number of open leads */
+						echo esc_html( sprintf( __( 'Open leads now: %s (new or contacted). Capacity is set on CRM > Lead Routing.', 'senw-crm' ), number_format_i18n( (int) $row['open_leads'] ) ) );
+						?>
+					</p>
+				</td>
+			</tr>
 		</table>
 		<?php
 	}
@@ -187,13 +240,24 @@ class SENW_CRM_Agents {
 				update_user_meta( $user_id, self::PHONE_META, $raw );
 			}
 		}
-		if ( self::can_pause( get_current_user_id(), $user_id ) ) {
-			$paused = ! empty( $_POST['senw_paused'] ); // phpcs:ignore WordPress.Security.NonceVerification -- checked by core.
-			if ( $paused !== self::is_paused( $user_id ) ) {
-				self::set_paused( $user_id, $paused );
-				SENW_CRM_Audit::log( $paused ? 'pause' : 'resume', 'agent', $user_id );
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- checked by core (user-edit.php).
+		$row = isset( $_POST['senw_availability'] ) && self::can_pause( get_current_user_id(), $user_id ) ? self::availability( $user_id ) : null;
+		if ( $row ) {
+			$paused   = 'paused' === sanitize_key( wp_unslash( $_POST['senw_availability'] ) );
+			$day      = isset( $_POST['senw_away_until'] ) ? sanitize_text_field( wp_unslash( $_POST['senw_away_until'] ) ) : '';
+			$away     = preg_match( '/^\d{4}-\d{2}-\d{2}$/', $day ) ? get_gmt_from_date( $day . ' 00:00:00' ) : ( '' === $day ? null : $row['away_until'] );
+			$capacity = null === $row['capacity'] ? null : (int) $row['capacity'];
+			if ( current_user_can( SENW_CRM_Routing::CAP ) && isset( $_POST['senw_capacity'] ) ) {
+				$cap      = trim( sanitize_text_field( wp_unslash( $_POST['senw_capacity'] ) ) );
+				$capacity = '' === $cap ? null : absint( $cap );
+			}
+			$changed = (int) $paused !== (int) $row['paused'] || $capacity !== ( null === $row['capacity'] ? null : (int) $row['capacity'] )
+				|| ( null === $away ? null : substr( $away, 0, 10 ) ) !== ( $row['away_until'] ? substr( (string) $row['away_until'], 0, 10 ) : null );
+			if ( $changed ) {
+				SENW_CRM_Routing::set_availability( $user_id, $capacity, $paused, $away );
 			}
 		}
+		// phpcs:enable
 		self::sync( $user_id );
 	}
 
@@ -202,6 +266,10 @@ class SENW_CRM_Agents {
 			return;
 		}
 		$raw = SENW_CRM_Lead_Validator::single_line( wp_unslash( $_POST['senw_mobile_phone'] ) ); // phpcs:ignore WordPress.Security.NonceVerification, WordPress.Security.ValidatedSanitizedInput -- validated here.
+		$day = isset( $_POST['senw_away_until'] ) ? sanitize_text_field( wp_unslash( $_POST['senw_away_until'] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- checked by core.
+		if ( '' !== $day && ! preg_match( '/^\d{4}-\d{2}-\d{2}$/', $day ) ) {
+			$errors->add( 'senw_away_until', __( '<strong>Error:</strong> Enter the away-until date as a date (YYYY-MM-DD), or leave it empty.', 'senw-crm' ), array( 'form-field' => 'senw_away_until' ) );
+		}
 		if ( '' !== $raw && ( null === $raw || null === SENW_CRM_Lead_Validator::phone_e164( $raw ) ) ) {
 			$errors->add( 'senw_mobile_phone', __( '<strong>Error:</strong> Enter the mobile phone as 7 to 20 digits, optionally starting with +.', 'senw-crm' ), array( 'form-field' => 'senw_mobile_phone' ) );
 		}

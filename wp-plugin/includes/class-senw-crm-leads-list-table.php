@@ -124,13 +124,13 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 			return;
 		}
 		echo '<div class="alignleft actions senw-crm-filters">';
-		self::dropdown( 'status', __( 'All statuses', 'senw-crm' ), SENW_CRM_Admin::status_labels(), $this->filters['status'] );
-		self::dropdown( 'temperature', __( 'All temperatures', 'senw-crm' ), SENW_CRM_Admin::temperature_labels(), $this->filters['temperature'] );
-		self::dropdown( 'source', __( 'All sources', 'senw-crm' ), SENW_CRM_Admin::source_labels(), $this->filters['source'] );
+		self::dropdown( 'status', __( 'Status', 'senw-crm' ), __( 'All statuses', 'senw-crm' ), SENW_CRM_Admin::status_labels(), $this->filters['status'] );
+		self::dropdown( 'temperature', __( 'Temperature', 'senw-crm' ), __( 'All temperatures', 'senw-crm' ), SENW_CRM_Admin::temperature_labels(), $this->filters['temperature'] );
+		self::dropdown( 'source', __( 'Source', 'senw-crm' ), __( 'All sources', 'senw-crm' ), SENW_CRM_Admin::source_labels(), $this->filters['source'] );
 		if ( self::sees_others() ) {
 			// A team lead is offered their team's agents only; those who see all leads, everyone.
 			$agents = current_user_can( 'senw_view_all_leads' ) ? SENW_CRM_Admin::agent_choices() : SENW_CRM_Admin::assignable_agents( get_current_user_id() );
-			self::dropdown( 'agent_id', __( 'All agents', 'senw-crm' ), array( 'none' => __( 'Unassigned', 'senw-crm' ) ) + $agents, (string) $this->filters['agent_id'] );
+			self::dropdown( 'agent_id', __( 'Agent', 'senw-crm' ), __( 'All agents', 'senw-crm' ), array( 'none' => __( 'Unassigned', 'senw-crm' ) ) + $agents, (string) $this->filters['agent_id'] );
 		}
 		printf( '<label class="screen-reader-text" for="senw-filter-tag">%1$s</label><input type="search" name="tag" id="senw-filter-tag" placeholder="%1$s" value="%2$s" class="senw-tag-filter">', esc_attr__( 'Tag', 'senw-crm' ), esc_attr( $this->filters['tag'] ) );
 		submit_button( __( 'Filter', 'senw-crm' ), '', 'filter_action', false, array( 'id' => 'senw-crm-filter-submit' ) );
@@ -147,12 +147,13 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 		return sprintf( '<input type="checkbox" name="lead[]" value="%d" id="senw-cb-%d">', $id, $id );
 	}
 
-	private static function dropdown( $name, $all_label, array $choices, $current ) {
-		printf( '<label class="screen-reader-text" for="senw-filter-%1$s">%2$s</label>', esc_attr( $name ), esc_html( $all_label ) );
+	/** A filter select with its visible label above it. */
+	private static function dropdown( $name, $label, $all_label, array $choices, $current ) {
+		printf( '<span class="senw-crm-filter-field"><label for="senw-filter-%1$s">%2$s</label>', esc_attr( $name ), esc_html( $label ) );
 		printf( '<select name="%1$s" id="senw-filter-%1$s">', esc_attr( $name ) );
 		printf( '<option value="">%s</option>', esc_html( $all_label ) );
 		SENW_CRM_Admin::select_options( $choices, $current );
-		echo '</select>';
+		echo '</select></span>';
 	}
 
 	private static function field( $item, $key ) {

@@ -133,6 +133,9 @@ class SENW_CRM_Listing_Search {
 		if ( isset( $raw['pg'] ) && absint( $raw['pg'] ) > 1 ) {
 			$keep['pg'] = (string) absint( $raw['pg'] );
 		}
+		if ( isset( $raw['view'] ) && 'map' === $raw['view'] ) {
+			$keep['view'] = 'map';
+		}
 		return $keep;
 	}
 
@@ -262,9 +265,17 @@ class SENW_CRM_Listing_Search {
 				'key'     => $row['ListingKey'],
 			);
 		}
+		$list_keep = $keep;
+		unset( $list_keep['view'] );
+		$map_view = isset( $keep['view'] );
 		return self::render(
 			'listing-search',
 			array(
+				'views'   => array(
+					'list' => array( __( 'List', 'senw-crm' ), add_query_arg( array_map( 'rawurlencode', $list_keep ), $base ), ! $map_view ),
+					'map'  => array( __( 'Map', 'senw-crm' ), add_query_arg( array_map( 'rawurlencode', $list_keep + array( 'view' => 'map' ) ), $base ), $map_view ),
+				),
+				'map'     => $map_view ? SENW_CRM_Listing_Map::render( SENW_CRM_Listing_Map::markers( $result['rows'], $cards ), count( $cards ) ) : '',
 				'action'  => $base,
 				'raw'     => $raw,
 				'errors'  => $errors,

@@ -113,7 +113,7 @@ class SENW_CRM_Properties_List_Table extends WP_List_Table {
 			case 'agent':
 				return esc_html( (string) $item['ListAgentFullName'] ) . ( $item['ListOfficeName'] ? '<br><span class="description">' . esc_html( $item['ListOfficeName'] ) . '</span>' : '' );
 			case 'modified':
-				return esc_html( (string) $item['ModificationTimestamp'] );
+				return esc_html( SENW_CRM_Properties::local_time( $item['ModificationTimestamp'] ) );
 		}
 		return '';
 	}

@@ -54,7 +54,7 @@ class SENW_CRM_Properties {
 	const LIST_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'LivingArea', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'DaysOnMarket', 'ModificationTimestamp', 'ListAgentFullName', 'ListOfficeName', 'first_photo_url', 'searchable', 'InternetAddressDisplayYN' );
 
 	/** The only columns the public site ever reads. PrivateRemarks is not one of them. */
-	const PUBLIC_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'BathroomsFull', 'BathroomsHalf', 'LivingArea', 'LotSizeAcres', 'YearBuilt', 'StoriesTotal', 'GarageSpaces', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'SubdivisionName', 'DaysOnMarket', 'PublicRemarks', 'ListOfficeName', 'VirtualTourURLUnbranded', 'first_photo_url', 'InternetAddressDisplayYN', 'ModificationTimestamp' );
+	const PUBLIC_COLUMNS = array( 'id', 'ListingKey', 'ListingId', 'StandardStatus', 'PropertyType', 'PropertySubType', 'ListPrice', 'BedroomsTotal', 'BathroomsTotalInteger', 'BathroomsFull', 'BathroomsHalf', 'LivingArea', 'LotSizeAcres', 'YearBuilt', 'StoriesTotal', 'GarageSpaces', 'UnparsedAddress', 'City', 'StateOrProvince', 'PostalCode', 'SubdivisionName', 'DaysOnMarket', 'PublicRemarks', 'ListOfficeName', 'VirtualTourURLUnbranded', 'first_photo_url', 'InternetAddressDisplayYN', 'ModificationTimestamp', 'Latitude', 'Longitude' );
 
 	public static function table( $name ) {
 		global $wpdb;

@@ -138,6 +138,7 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 			$row['id']             = (int) $row['id'];
 			$row['run_id']         = null === $row['run_id'] ? null : (int) $row['run_id'];
 			$row['payload_length'] = (int) $row['payload_length'];
+			$row['created_at_local'] = SENW_CRM_Properties::local_time( $row['created_at'] );
 			$rows[]                = $row;
 		}
 		$response = rest_ensure_response( $rows );
@@ -165,10 +166,15 @@ class SENW_CRM_REST_Mls_Controller extends WP_REST_Controller {
 			$run[ $k . '_local' ] = SENW_CRM_Properties::local_time( $run[ $k ] );
 		}
 		$run['progress'] = null;
+		// The total is an estimate a run can outgrow: never show "6 / 5".
+		if ( $run['progress_total'] && $run['progress_done'] > $run['progress_total'] ) {
+			$run['progress_total'] = $run['progress_done'];
+		}
 		if ( 'succeeded' === $run['status'] ) {
 			$run['progress'] = 100;
 		} elseif ( $run['progress_total'] ) {
-			$run['progress'] = (int) min( 100, floor( 100 * $run['progress_done'] / $run['progress_total'] ) );
+			// 100% is for a finished run; a running one is at most 99%.
+			$run['progress'] = (int) min( 'running' === $run['status'] ? 99 : 100, floor( 100 * $run['progress_done'] / $run['progress_total'] ) );
 		}
 		return $run;
 	}

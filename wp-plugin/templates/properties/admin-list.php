@@ -23,10 +23,4 @@ defined( 'ABSPATH' ) || exit;
 		<input type="hidden" name="page" value="<?php echo esc_attr( SENW_CRM_Admin_Properties::SLUG ); ?>">
 		<?php $table->display(); ?>
 	</form>
-	<p class="senw-crm-total">
-		<?php
-		/* translators: %s: number of listings */
-		echo esc_html( sprintf( _n( '%s listing', '%s listings', (int) $table->get_pagination_arg( 'total_items' ), 'senw-crm' ), number_format_i18n( (int) $table->get_pagination_arg( 'total_items' ) ) ) );
-		?>
-	</p>
 </div>

@@ -64,11 +64,11 @@ defined( 'ABSPATH' ) || exit;
 				<?php foreach ( $leads as $lead ) : ?>
 					<tr data-lead-id="<?php echo esc_attr( (string) $lead['id'] ); ?>">
 						<td><a href="<?php echo esc_url( SENW_CRM_Admin_Properties::lead_url( $lead['id'] ) ); ?>"><?php echo esc_html( '' !== $lead['display_name'] ? $lead['display_name'] : '#' . $lead['id'] ); ?></a></td>
-						<td><?php echo esc_html( $lead['status'] ); ?></td>
-						<td><?php echo esc_html( $lead['temperature'] ); ?></td>
-						<td><?php echo esc_html( $lead['source'] ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Admin::label( SENW_CRM_Admin::status_labels(), $lead['status'] ) ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Admin::label( SENW_CRM_Admin::temperature_labels(), $lead['temperature'] ) ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Admin::label( SENW_CRM_Admin::source_labels(), $lead['source'] ) ); ?></td>
 						<td><?php echo esc_html( SENW_CRM_Properties::user_name( $lead['agent_id'] ) ); ?></td>
-						<td><?php echo esc_html( $lead['created_at'] ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Properties::local_time( $lead['created_at'] ) ); ?></td>
 					</tr>
 				<?php endforeach; ?>
 				</tbody>
@@ -84,11 +84,11 @@ defined( 'ABSPATH' ) || exit;
 				<?php foreach ( $deals as $deal ) : ?>
 					<tr data-deal-id="<?php echo esc_attr( (string) $deal['id'] ); ?>">
 						<td><?php echo esc_html( '' !== $deal['title'] ? $deal['title'] : '#' . $deal['id'] ); ?></td>
-						<td><?php echo esc_html( $deal['stage'] ); ?></td>
+						<td><?php echo esc_html( ucfirst( str_replace( '_', ' ', (string) $deal['stage'] ) ) ); ?></td>
 						<td><?php echo esc_html( '$' . number_format_i18n( (float) $deal['value'] ) ); ?></td>
 						<td><?php echo esc_html( $deal['probability'] . '%' ); ?></td>
 						<td><?php echo esc_html( SENW_CRM_Properties::user_name( $deal['agent_id'] ) ); ?></td>
-						<td><?php echo esc_html( (string) $deal['expected_close_date'] ); ?></td>
+						<td><?php echo esc_html( $deal['expected_close_date'] ? date_i18n( get_option( 'date_format' ), strtotime( (string) $deal['expected_close_date'] ) ) : '' ); ?></td>
 					</tr>
 				<?php endforeach; ?>
 				</tbody>

@@ -31,8 +31,8 @@ if ( $record ) {
 				<tr><th scope="row"><?php esc_html_e( 'Resource', 'senw-crm' ); ?></th><td><?php echo esc_html( $record['resource'] ); ?></td></tr>
 				<tr><th scope="row"><?php esc_html_e( 'Record key', 'senw-crm' ); ?></th><td><?php echo esc_html( (string) $record['record_key'] ); ?></td></tr>
 				<tr><th scope="row"><?php esc_html_e( 'Reason', 'senw-crm' ); ?></th><td class="senw-crm-reason"><?php echo esc_html( $record['reason'] ); ?></td></tr>
-				<tr><th scope="row"><?php esc_html_e( 'Run', 'senw-crm' ); ?></th><td><?php echo esc_html( (string) $record['run_id'] ); ?></td></tr>
-				<tr><th scope="row"><?php esc_html_e( 'When', 'senw-crm' ); ?></th><td><?php echo esc_html( $record['created_at'] ); ?></td></tr>
+				<tr><th scope="row"><?php esc_html_e( 'Run', 'senw-crm' ); ?></th><td><?php echo esc_html( null === $record['run_id'] ? '—' : '#' . $record['run_id'] ); ?></td></tr>
+				<tr><th scope="row"><?php esc_html_e( 'When', 'senw-crm' ); ?></th><td><?php echo esc_html( SENW_CRM_Properties::local_time( $record['created_at'] ) ); ?></td></tr>
 			</tbody>
 		</table>
 		<h2><?php esc_html_e( 'Raw payload', 'senw-crm' ); ?></h2>

@@ -6,7 +6,7 @@
  * @var array      $last       Feed => when it last synced successfully (UTC).
  * @var bool       $can_sync   The user holds senw_run_mls_sync.
  * @var string[]   $feeds      Feed ids for the button.
- * @var array|null $message    array( type, text ) after "Sync now".
+ * @var array|null $message    array( type, text, run id or 0 ) after "Sync now".
  * @var array|null $quarantine array( rows, total ), or null when not allowed.
  * @var int        $qpage      Quarantine page.
  * @var array|null $problems   array( rows, total ): fields stored as NULL, or null when not allowed.
@@ -37,7 +37,7 @@ $senw_run_fields = array(
 	<h1 class="wp-heading-inline"><?php esc_html_e( 'MLS Sync', 'senw-crm' ); ?></h1>
 	<hr class="wp-header-end">
 	<?php if ( $message ) : ?>
-		<div class="notice notice-<?php echo esc_attr( $message[0] ); ?> is-dismissible senw-crm-sync-message"><p><?php echo esc_html( $message[1] ); ?></p></div>
+		<div class="notice notice-<?php echo esc_attr( $message[0] ); ?> is-dismissible senw-crm-sync-message" data-run-id="<?php echo esc_attr( (string) (int) $message[2] ); ?>" role="status"><p><?php echo esc_html( $message[1] ); ?></p></div>
 	<?php endif; ?>
 
 	<?php if ( $can_sync ) : ?>
@@ -107,13 +107,13 @@ $senw_run_fields = array(
 
 	<?php if ( null !== $quarantine ) : ?>
 		<h2><?php esc_html_e( 'Quarantined records', 'senw-crm' ); ?></h2>
-		<p class="description">
+		<p class="description senw-crm-quarantine-total">
 			<?php
 			/* translators: %s: number of records */
 			echo esc_html( sprintf( _n( '%s record the sync could not store, kept with the reason and the raw payload.', '%s records the sync could not store, kept with the reason and the raw payload.', (int) $quarantine['total'], 'senw-crm' ), number_format_i18n( (int) $quarantine['total'] ) ) );
 			?>
 		</p>
-		<table class="widefat striped senw-crm-quarantine">
+		<table class="widefat striped senw-crm-quarantine" id="senw-crm-quarantine" data-page="<?php echo esc_attr( (string) $qpage ); ?>">
 			<thead><tr>
 				<th scope="col"><?php esc_html_e( 'When', 'senw-crm' ); ?></th>
 				<th scope="col"><?php esc_html_e( 'Feed', 'senw-crm' ); ?></th>
@@ -129,12 +129,12 @@ $senw_run_fields = array(
 				<?php endif; ?>
 				<?php foreach ( $quarantine['rows'] as $senw_q ) : ?>
 					<tr data-quarantine-id="<?php echo esc_attr( (string) $senw_q['id'] ); ?>">
-						<td><?php echo esc_html( $senw_q['created_at'] ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Properties::local_time( $senw_q['created_at'] ) ); ?></td>
 						<td><?php echo esc_html( $senw_q['feed_id'] ); ?></td>
 						<td><?php echo esc_html( $senw_q['resource'] ); ?></td>
 						<td><?php echo esc_html( null === $senw_q['record_key'] ? '—' : $senw_q['record_key'] ); ?></td>
 						<td><?php echo esc_html( $senw_q['reason'] ); ?></td>
-						<td><?php echo esc_html( (string) $senw_q['run_id'] ); ?></td>
+						<td><?php echo esc_html( null === $senw_q['run_id'] ? '—' : '#' . $senw_q['run_id'] ); ?></td>
 						<td><a href="<?php echo esc_url( SENW_CRM_Admin_Sync::url( array( 'quarantine' => (int) $senw_q['id'] ) ) ); ?>">
 							<?php
 							/* translators: %s: size in characters */
@@ -188,7 +188,7 @@ $senw_run_fields = array(
 				<?php endif; ?>
 				<?php foreach ( $problems['rows'] as $senw_p ) : ?>
 					<tr>
-						<td><?php echo esc_html( $senw_p['seen_at'] ); ?></td>
+						<td><?php echo esc_html( SENW_CRM_Properties::local_time( $senw_p['seen_at'] ) ); ?></td>
 						<td><?php echo esc_html( $senw_p['feed_id'] ); ?></td>
 						<td>
 							<?php if ( $senw_p['listing_key'] ) : ?>

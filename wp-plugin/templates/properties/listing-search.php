@@ -16,6 +16,8 @@
  * @var int     $pages   Pages.
  * @var string  $prev    Previous page URL or ''.
  * @var string  $next    Next page URL or ''.
+ * @var array[] $views   'list'/'map' => array( label, URL, current ).
+ * @var string  $map     The map view's HTML (SENW_CRM_Listing_Map::render()) or ''.
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -94,6 +96,9 @@ $senw_val = static function ( $name ) use ( $raw ) {
 				<?php endforeach; ?>
 			</div>
 		</details>
+		<?php if ( $map ) : ?>
+			<input type="hidden" name="view" value="map">
+		<?php endif; ?>
 		<p class="senw-listings-actions"><button type="submit" class="senw-listings-submit"><?php esc_html_e( 'Search', 'senw-crm' ); ?></button></p>
 	</form>
 
@@ -135,12 +140,20 @@ $senw_val = static function ( $name ) use ( $raw ) {
 		</form>
 	</details>
 
-	<p class="senw-listings-total">
-		<?php
-		/* translators: %s: number of listings */
-		echo esc_html( sprintf( _n( '%s listing', '%s listings', $total, 'senw-crm' ), number_format_i18n( $total ) ) );
-		?>
-	</p>
+	<div class="senw-listings-bar">
+		<p class="senw-listings-total">
+			<?php
+			/* translators: %s: number of listings */
+			echo esc_html( sprintf( _n( '%s listing', '%s listings', $total, 'senw-crm' ), number_format_i18n( $total ) ) );
+			?>
+		</p>
+		<nav class="senw-listings-views" aria-label="<?php esc_attr_e( 'Results view', 'senw-crm' ); ?>">
+			<?php foreach ( $views as $senw_view ) : ?>
+				<a href="<?php echo esc_url( $senw_view[1] ); ?>"<?php echo $senw_view[2] ? ' aria-current="page"' : ''; ?>><?php echo esc_html( $senw_view[0] ); ?></a>
+			<?php endforeach; ?>
+		</nav>
+	</div>
+	<?php echo $map; // phpcs:ignore WordPress.Security.EscapeOutput -- rendered by templates/properties/listing-map.php, escaped there. ?>
 	<ul class="senw-listings-cards">
 		<?php foreach ( $cards as $senw_card ) : ?>
 			<li class="senw-listing-card" data-listing-key="<?php echo esc_attr( $senw_card['key'] ); ?>">
