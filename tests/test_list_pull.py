@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from compliance_helpers import phone, wait_for
+from compliance_helpers import phone, wait_for_list
 from conftest import login
 
 from sidecar.config import load_config
@@ -67,12 +67,7 @@ def test_manager_pulls_a_list_with_saved_criteria(page, crm, db, standins) -> No
         page.click("#senw-pull-submit")
     assert "requested from the provider" in page.inner_text(".notice")
     lid = int(page.url.split("list=")[1].split("&")[0])
-
-    def done():
-        with db.engine.connect() as conn:
-            return conn.execute(db.sql("SELECT status FROM {t:lists} WHERE id = :l"),
-                                {"l": lid}).scalar() == "done"
-    wait_for(done, 60)
+    wait_for_list(db, lid)
     page.goto(f"/wp-admin/admin.php?page=senw-crm-lists&list={lid}")
     assert "4 new people" in page.inner_text("#senw-list-counts")
     page.goto("/wp-admin/admin.php?page=senw-crm-lists")
