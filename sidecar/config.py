@@ -74,6 +74,13 @@ class Config:
     # Parse URL (/webhooks/sendgrid/inbound/<token>).
     sendgrid_webhook_key: str = ""
     sendgrid_inbound_token: str = ""
+    # Skip-trace provider (batch API; empty base URL: skip tracing is off).
+    skiptrace_base_url: str = ""
+    skiptrace_api_key: str = ""
+    skiptrace_webhook_secret: str = ""
+    # List data provider (HTTP adapter; empty: CSV upload is the only provider).
+    list_provider_url: str = ""
+    list_provider_key: str = ""
     # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
     webhook_max_age: int = 300
     outbox_sweep_seconds: int = 2
@@ -107,6 +114,11 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_SENDGRID_WEBHOOK_KEY": ("sendgrid_webhook_key", lambda n, v: v),
     "SENW_SENDGRID_INBOUND_TOKEN": ("sendgrid_inbound_token", lambda n, v: v),
     "SENW_WEBHOOK_MAX_AGE": ("webhook_max_age", _int),
+    "SENW_SKIPTRACE_BASE_URL": ("skiptrace_base_url", _url),
+    "SENW_SKIPTRACE_API_KEY": ("skiptrace_api_key", lambda n, v: v),
+    "SENW_SKIPTRACE_WEBHOOK_SECRET": ("skiptrace_webhook_secret", lambda n, v: v),
+    "SENW_LIST_PROVIDER_URL": ("list_provider_url", _url),
+    "SENW_LIST_PROVIDER_KEY": ("list_provider_key", lambda n, v: v),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),

@@ -69,3 +69,12 @@ def wait_for(fn, timeout: float = 30.0):  # type: ignore[no-untyped-def]
             return got
         time.sleep(0.3)
     raise AssertionError("timed out")
+
+
+def wait_for_list(db, list_id: int, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    """Until the list's import (or pull) job has finished."""
+    def done() -> bool:
+        with db.engine.connect() as conn:
+            return conn.execute(db.sql("SELECT status FROM {t:lists} WHERE id = :l"),
+                                {"l": list_id}).scalar() == "done"
+    wait_for(done, timeout)

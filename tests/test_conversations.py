@@ -209,6 +209,42 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     inbound = [m for m in messages(db, pid) if m.direction == "inbound" and m.channel == "email"]
     assert len(inbound) == 1 and inbound[0].body == "Sounds good!"
     assert inbound[0].in_reply_to == got.message_id
+    # An emailed "unsubscribe" is an opt-out of marketing email at once.
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("UPDATE {t:opt_outs} SET lifted_at = NOW(3) WHERE address = :a"),
+                     {"a": email})
+    r = standins.sendgrid.post_inbound(crm.sidecar_url, email, "Re: Hello",
+                                       "Please unsubscribe me from these emails.")
+    assert r.status_code == 200
+    with db.engine.connect() as conn:
+        sources = conn.execute(db.sql("SELECT source FROM {t:opt_outs} WHERE address = :a AND"
+                                      " lifted_at IS NULL"), {"a": email}).scalars().all()
+    assert sources == ["email_reply"]
     bad = requests.post(crm.sidecar_url + "/webhooks/sendgrid/inbound/wrong-token",
                         files={"from": (None, email)}, timeout=30)
     assert bad.status_code == 403
+
+
+def test_manager_adds_a_template_and_an_agent_sends_with_it(page, browser, crm, db, agents,
+                                                            standins) -> None:
+    tag = secrets.token_hex(3)
+    login(page, crm, "manager")
+    page.goto("/wp-admin/admin.php?page=senw-crm-templates")
+    page.fill("#senw-template-name", f"Open house {tag}")
+    page.select_option("#senw-template-channel", "sms")
+    page.fill("#senw-template-body", "Hi {first_name}, {agent_name} here: open house Sunday! {x}")
+    with page.expect_navigation():
+        page.click("#senw-template-save")
+    assert f"Open house {tag}" in page.inner_text("#senw-templates")
+
+    number, _, lead = textable_lead(db, agents["agent1"])
+    agent = browser.new_context(base_url=crm.wp_url).new_page()
+    login(agent, crm, "agent1")
+    agent.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead}")
+    agent.select_option("#senw-send-template", label=f"Text: Open house {tag}")
+    with agent.expect_navigation():
+        agent.click("#senw-send-submit")
+    sent = wait_for(lambda: [m for m in standins.twilio.sent() if m["To"] == number])
+    # Known merge fields filled in, an unknown one left as typed.
+    assert sent[0]["Body"].startswith("Hi Casey, ") and sent[0]["Body"].endswith("Sunday! {x}")
+    agent.context.close()

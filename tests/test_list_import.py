@@ -103,7 +103,7 @@ def test_a_row_naming_two_existing_people_merges_nobody(db) -> None:
 
 
 def test_manager_uploads_maps_and_watches_a_list_import(page, crm, db, tmp_path) -> None:
-    from compliance_helpers import wait_for
+    from compliance_helpers import wait_for_list
     from conftest import login
 
     t = secrets.token_hex(3)
@@ -132,12 +132,7 @@ def test_manager_uploads_maps_and_watches_a_list_import(page, crm, db, tmp_path)
     with page.expect_navigation():
         page.click("#senw-list-start")
     lid = int(page.url.split("list=")[1].split("&")[0])
-
-    def done():
-        with db.engine.connect() as conn:
-            return conn.execute(db.sql("SELECT status FROM {t:lists} WHERE id = :l"),
-                                {"l": lid}).scalar() == "done"
-    wait_for(done, 60)
+    wait_for_list(db, lid)
     page.goto(f"/wp-admin/admin.php?page=senw-crm-lists&list={lid}")
     counts = page.inner_text("#senw-list-counts")
     assert "2 new people" in counts and "1 duplicate rows" in counts and "1 bad rows" in counts

@@ -28,7 +28,9 @@ TOPICS: dict[str, tuple[str, str]] = {
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     "list.import": ("sidecar.jobs.lists.import_list", "low"),
+    "list.pull": ("sidecar.jobs.lists.pull_list", "low"),
     "export.run": ("sidecar.jobs.exports.run_export", "low"),
+    "skiptrace.list": ("sidecar.jobs.skiptrace.trace_list", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }

@@ -48,6 +48,8 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Conversations',
 		'SENW_CRM_Campaigns',
 		'SENW_CRM_Lists',
+		'SENW_CRM_Bulk',
+		'SENW_CRM_Templates',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

@@ -1,8 +1,10 @@
 <?php
 /**
- * CRM > Lists. Variables: $list (row or null: the index), $lists, $mappings
+ * CRM > Lists. Variables: $list (row or null: the index), $lists, $criteria
+ * (saved list criteria), $mappings
  * (saved column mappings), $errors (the list's set-aside rows), $preview
- * (array( header, rows ) of a pending upload), $exports (of this list), $fields,
+ * (array( header, rows ) of a pending upload), $exports (of this list), $traces
+ * (skip-trace totals), $fields,
  * $notices, $post_url.
  *
  * @package senw-crm
@@ -36,14 +38,51 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 		<input type="file" id="senw-list-file" name="list_file" accept=".csv,text/csv">
 		<button type="submit" class="button button-primary" id="senw-list-submit"><?php esc_html_e( 'Upload CSV', 'senw-crm' ); ?></button>
 	</form>
+	<h2><?php esc_html_e( 'Pull a list from the data provider', 'senw-crm' ); ?></h2>
+	<?php
+	// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- choosing saved criteria to prefill.
+	$senw_cid  = isset( $_GET['criteria'] ) ? absint( $_GET['criteria'] ) : 0;
+	$senw_pick = array();
+	foreach ( $criteria as $senw_c ) {
+		if ( (int) $senw_c['id'] === $senw_cid ) {
+			$senw_pick = (array) json_decode( (string) $senw_c['criteria'], true );
+		}
+	}
+	$senw_labels = array(
+		'city'            => __( 'City', 'senw-crm' ),
+		'zip'             => __( 'ZIP', 'senw-crm' ),
+		'property_type'   => __( 'Property type', 'senw-crm' ),
+		'min_value'       => __( 'Value from', 'senw-crm' ),
+		'max_value'       => __( 'Value to', 'senw-crm' ),
+		'owner_type'      => __( 'Owner type (absentee, owner_occupied, corporate)', 'senw-crm' ),
+		'min_equity_pct'  => __( 'Equity at least (%)', 'senw-crm' ),
+		'min_years_owned' => __( 'Owned at least (years)', 'senw-crm' ),
+		'status'          => __( 'Status (pre_foreclosure, expired_listing, vacant, probate, tax_delinquent)', 'senw-crm' ),
+	);
+	?>
+	<?php foreach ( $criteria as $senw_c ) : ?>
+		<a class="senw-saved-criteria" href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&criteria=' . (int) $senw_c['id'] ) ); ?>"><?php echo esc_html( $senw_c['name'] ); ?></a>
+	<?php endforeach; ?>
+	<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-list-pull">
+		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::PULL ); ?>">
+		<?php wp_nonce_field( SENW_CRM_Lists::PULL ); ?>
+		<?php foreach ( $senw_labels as $senw_key => $senw_label ) : ?>
+			<label><?php echo esc_html( $senw_label ); ?> <input type="text" name="c_<?php echo esc_attr( $senw_key ); ?>" id="senw-c-<?php echo esc_attr( $senw_key ); ?>" class="small-text" value="<?php echo esc_attr( isset( $senw_pick[ $senw_key ] ) ? (string) $senw_pick[ $senw_key ] : '' ); ?>"></label>
+		<?php endforeach; ?>
+		<br><label><?php esc_html_e( 'List name', 'senw-crm' ); ?> <input type="text" name="list_name" id="senw-pull-name" required></label>
+		<label><?php esc_html_e( 'Save criteria as (optional)', 'senw-crm' ); ?> <input type="text" name="save_criteria" id="senw-pull-save"></label>
+		<button type="submit" class="button" id="senw-pull-submit"><?php esc_html_e( 'Pull list', 'senw-crm' ); ?></button>
+	</form>
 	<table class="wp-list-table widefat striped" id="senw-lists">
-		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th></tr></thead>
+		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Responses', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Leads', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Deals', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost per lead', 'senw-crm' ); ?></th></tr></thead>
 		<tbody>
 		<?php foreach ( $lists as $senw_l ) : ?>
-			<tr><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
+			<tr data-list="<?php echo esc_attr( (string) $senw_l['id'] ); ?>"><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
 				<td><?php echo esc_html( $senw_l['status'] ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_total'] ) ); ?></td>
 				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_imported'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_matched'] ) ); ?></td>
-				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td></tr>
+				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td>
+				<td class="senw-responses"><?php echo esc_html( number_format_i18n( (int) $senw_l['responses'] ) ); ?></td><td class="senw-leads"><?php echo esc_html( number_format_i18n( (int) $senw_l['leads'] ) ); ?></td><td class="senw-deals"><?php echo esc_html( number_format_i18n( (int) $senw_l['deals'] ) ); ?></td>
+				<td><?php echo esc_html( SENW_CRM_Campaigns::money( (int) $senw_l['cost_cents'] ) ); ?></td><td class="senw-cost-per-lead"><?php echo esc_html( (int) $senw_l['leads'] ? SENW_CRM_Campaigns::money( (int) round( $senw_l['cost_cents'] / $senw_l['leads'] ) ) : '—' ); ?></td></tr>
 		<?php endforeach; ?>
 		</tbody>
 	</table>
@@ -102,6 +141,30 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			?>
 		</p>
 		<?php if ( 'done' === $list['status'] ) : ?>
+			<h2><?php esc_html_e( 'Skip tracing', 'senw-crm' ); ?></h2>
+			<p id="senw-trace-summary">
+				<?php
+				echo esc_html(
+					sprintf(
+						/* translators: 1: people traced, 2: matched, 3: phones added, 4: emails added, 5: cost, 6: waiting */
+						__( '%1$d traced, %2$d matched, %3$d phones and %4$d emails added, cost %5$s (%6$d waiting for the provider).', 'senw-crm' ),
+						(int) $traces['traced'],
+						(int) $traces['matched'],
+						(int) $traces['phones'],
+						(int) $traces['emails'],
+						SENW_CRM_Campaigns::money( (int) $traces['cost'] ),
+						(int) $traces['pending']
+					)
+				);
+				?>
+			</p>
+			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-trace-form">
+				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::TRACE ); ?>">
+				<input type="hidden" name="list" value="<?php echo esc_attr( (string) $list['id'] ); ?>">
+				<?php wp_nonce_field( SENW_CRM_Lists::TRACE . '_' . (int) $list['id'] ); ?>
+				<label><input type="checkbox" name="asynchronous" value="1" id="senw-trace-async"> <?php esc_html_e( 'Asynchronous (the provider calls back)', 'senw-crm' ); ?></label>
+				<button type="submit" class="button" id="senw-trace-start"><?php esc_html_e( 'Skip trace this list', 'senw-crm' ); ?></button>
+			</form>
 			<h2><?php esc_html_e( 'Export', 'senw-crm' ); ?></h2>
 			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-export-form">
 				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::EXPORT ); ?>">
