@@ -27,6 +27,8 @@ if ( file_exists( __DIR__ . '/senw-salts.php' ) ) {
 
 define( 'SENW_CRM_SIDECAR_URL', senw_env( 'SENW_SIDECAR_URL', 'http://127.0.0.1:8090' ) );
 define( 'SENW_CRM_SHARED_SECRET', senw_env( 'SENW_SHARED_SECRET', '' ) );
+// The sidecar's Do-Not-Call directory: uploads wait in its inbox/ for the loader.
+define( 'SENW_CRM_DNC_DIR', senw_env( 'SENW_DNC_DIR', '' ) );
 define( 'WP_ENVIRONMENT_TYPE', 'local' );
 define( 'WP_DEBUG', (bool) senw_env( 'SENW_WP_DEBUG', '' ) );
 define( 'WP_DEBUG_DISPLAY', false );

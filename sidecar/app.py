@@ -26,6 +26,9 @@ BLUEPRINTS = [
     "sidecar.api.health:bp",
     "sidecar.api.internal:bp",
     "sidecar.notify.webhooks:bp",
+    "sidecar.compliance.api:bp",
+    "sidecar.conversations.api:bp",
+    "sidecar.conversations.webhooks:bp",
 ]
 
 

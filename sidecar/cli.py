@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _register_plugins(sub: argparse._SubParsersAction) -> None:
     """Domain packages add their own subcommands (e.g. sidecar.mls.cli)."""
-    for mod in ("sidecar.mls.cli", "sidecar.outbox_cli"):
+    for mod in ("sidecar.mls.cli", "sidecar.outbox_cli", "sidecar.compliance.cli"):
         try:
             module = __import__(mod, fromlist=["register"])
         except ImportError:

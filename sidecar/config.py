@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -68,6 +69,13 @@ class Config:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_base_url: str = "https://api.twilio.com"
+    # SendGrid Event Webhook verification key (Mail Settings > Signed Event
+    # Webhook: the base64 public key) and the secret path token of the Inbound
+    # Parse URL (/webhooks/sendgrid/inbound/<token>).
+    sendgrid_webhook_key: str = ""
+    sendgrid_inbound_token: str = ""
+    # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
+    webhook_max_age: int = 300
     outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
@@ -75,6 +83,8 @@ class Config:
     default_region: str = "US"
     http_timeout: float = 10.0
     testing: bool = False
+    # The Do-Not-Call store's bitmap files (sidecar/compliance/dnc_store.py).
+    dnc_dir: str = str(Path(__file__).resolve().parent.parent / ".run" / "dnc")
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -94,6 +104,9 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_TWILIO_AUTH_TOKEN": ("twilio_auth_token", lambda n, v: v),
     "SENW_TWILIO_FROM": ("twilio_from", lambda n, v: v),
     "SENW_TWILIO_BASE_URL": ("twilio_base_url", _url),
+    "SENW_SENDGRID_WEBHOOK_KEY": ("sendgrid_webhook_key", lambda n, v: v),
+    "SENW_SENDGRID_INBOUND_TOKEN": ("sendgrid_inbound_token", lambda n, v: v),
+    "SENW_WEBHOOK_MAX_AGE": ("webhook_max_age", _int),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),
@@ -101,6 +114,7 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_DEFAULT_REGION": ("default_region", lambda n, v: v.upper()),
     "SENW_HTTP_TIMEOUT": ("http_timeout", _float),
     "SENW_TESTING": ("testing", _bool),
+    "SENW_DNC_DIR": ("dnc_dir", lambda n, v: v),
 }
 
 

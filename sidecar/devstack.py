@@ -116,6 +116,7 @@ class Stack:
             "SENW_ADMIN_USER": self.admin_user,
             "SENW_ADMIN_PASSWORD": self.admin_password,
             "SENW_DEMO_PASSWORD": self.demo_password,
+            "SENW_DNC_DIR": str(self.run_dir / "dnc"),
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)

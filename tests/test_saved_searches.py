@@ -122,8 +122,14 @@ def test_no_alert_without_consent_and_the_lead_timeline_shows_alerts(db, api, wo
                             " City, UnparsedAddress, ModificationTimestamp) VALUES ('testss', :k, 'Active',"
                             " 500000, 'Quillmont', '5 Alert Way', UTC_TIMESTAMP())"), {"k": key})
     before = len(standins.sendgrid.sent())
-    assert send_alert(db, load_config(), pid) == "none"
+    assert send_alert(db, load_config(), pid) == "blocked"   # by the compliance gate
+    assert send_alert(db, load_config(), pid) == "none"      # and not tried again
     assert len(standins.sendgrid.sent()) == before
+    with db.engine.connect() as conn:
+        decided = conn.execute(db.sql(
+            "SELECT allowed, rule, actor FROM {t:compliance_ledger} WHERE actor = :a"),
+            {"a": f"saved_search:{pid}"}).all()
+    assert [(r.allowed, r.rule) for r in decided] == [(0, "consent")]
     with db.engine.connect() as conn:
         notes = conn.execute(db.sql("SELECT body FROM {t:activities} WHERE lead_id = :l"),
                              {"l": lead["id"]}).scalars().all()

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..audit import audit
+from ..compliance.consent import record_relationship
 from ..db import get_db
 from ..leads.people import refresh_lead_contact_fields
 from ..leads.timeline import add_activity
@@ -164,6 +165,11 @@ def intake_submission(session: Session, submission_id: int, region: str = "US"
         lead_id = _new_lead(session, sub, fields, person_id, None, known=False)
         if consent is not None:
             record_consent(session, person_id, lead_id, consent, sub.received_at)
+        # An inquiry starts an established business relationship (3 months).
+        # Only for a new person: anonymous input naming someone we know must
+        # not make them contactable.
+        record_relationship(session, person_id, "inquiry", sub.received_at,
+                            f"submission:{int(sub.id)}")
         if contacts.problems:
             add_activity(session, "system", "Kept as entered (could not be normalized): "
                          + "; ".join(contacts.problems), lead_id=lead_id, person_id=person_id,

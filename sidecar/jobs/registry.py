@@ -18,6 +18,11 @@ TOPICS: dict[str, tuple[str, str]] = {
     "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
+    "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
+    "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
+    "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
+    "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
+    "list.import": ("sidecar.jobs.lists.import_list", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -31,6 +36,8 @@ JOB_TIMEOUTS: dict[str, int] = {
     "lead.created": 90,
     "submission.received": 90,
     "mls.sync": 3 * 3600,
+    "dnc.load": 3 * 3600,
+    "list.import": 3 * 3600,
 }
 
 
@@ -87,3 +94,6 @@ register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests"
 # Speed-to-lead: leads not contacted within their rule's window move on.
 register_periodic("leads.speed_to_lead", "sidecar.jobs.routing.speed_to_lead", "high",
                   {"minutes": 1})
+# Campaigns: due steps of running campaigns (and scheduled ones whose time came).
+register_periodic("campaigns.tick", "sidecar.jobs.campaigns.tick", "default", {"minutes": 1},
+                  timeout=3600)

@@ -97,6 +97,7 @@ class Outcome:
     message_id: int
     status: str
     changed: bool                 # this call settled the row (sent/simulated/failed/unknown)
+    decision: Any = None          # send_to_contact(): the gate's Decision
 
 
 OnSettled = Callable[[Session, "Outcome"], None]
@@ -152,6 +153,57 @@ def send_once(sessions: sessionmaker, msg: Outgoing,
     settle("sent", attempts=sent.attempts, provider_message_id=sent.provider_message_id)
     log.info("message %s (%s): sent after %d attempt(s)", row_id, msg.channel, sent.attempts)
     return Outcome(row_id, "sent", True)
+
+
+OnBlocked = Callable[[Session, int, Any], None]
+
+
+def send_to_contact(sessions: sessionmaker, msg: Outgoing, client: EmailSender | SmsSender,
+                    *, purpose: str, actor: str, user_id: int | None = None,
+                    evidence: dict[str, Any] | None = None, at: Any = None,
+                    on_settled: OnSettled | None = None,
+                    on_blocked: OnBlocked | None = None) -> Outcome:
+    """The one path for a message to a contact: the compliance gate decides
+    (sidecar/compliance/gate.py) in the transaction that writes the message's
+    row, then send_once() sends it. A denied message is kept as 'blocked' with
+    the reasons (on_blocked(session, message_id, decision) runs in that
+    transaction); a rerun of a blocked or queued key asks the gate again, a
+    key already sent or in flight is never decided or sent again."""
+    from ..compliance.gate import Request, decide
+
+    if msg.audience != CONTACT:
+        raise ValueError("send_to_contact() is for messages to contacts")
+
+    def gate(s: Session) -> tuple[int, Any] | Outcome:
+        db = get_db()
+        row = s.execute(db.sql("SELECT id, status FROM {t:messages} WHERE idempotency_key = :k"
+                               " FOR UPDATE"), {"k": msg.idempotency_key}).first()
+        if row is not None and row.status not in ("blocked", "queued", "failed"):
+            return Outcome(row.id, row.status, False)
+        decision = decide(s, Request(
+            channel=msg.channel, purpose=purpose, person_id=msg.person_id, lead_id=msg.lead_id,
+            phone=msg.to_address if msg.channel == "sms" else None,
+            email=msg.to_address if msg.channel == "email" else None, at=at, actor=actor,
+            user_id=user_id, ref=msg.idempotency_key, evidence=evidence))
+        reserve(s, msg, client.provider)
+        mid = s.execute(db.sql("SELECT id FROM {t:messages} WHERE idempotency_key = :k"),
+                        {"k": msg.idempotency_key}).scalar_one()
+        status = "queued" if decision.allowed else "blocked"
+        s.execute(db.sql("UPDATE {t:messages} SET status = :st, error = :e WHERE id = :id"),
+                  {"st": status, "id": mid,
+                   "e": None if decision.allowed else decision.explain()[:500]})
+        if not decision.allowed:
+            if on_blocked is not None:
+                on_blocked(s, int(mid), decision)
+            return Outcome(int(mid), "blocked", True, decision)
+        return int(mid), decision
+
+    gated = in_transaction(sessions, gate)
+    if isinstance(gated, Outcome):
+        log.info("message %s (%s): %s", gated.message_id, msg.channel, gated.status)
+        return gated
+    outcome = send_once(sessions, msg, client, on_settled)
+    return Outcome(outcome.message_id, outcome.status, outcome.changed, gated[1])
 
 
 def process_name() -> str:

@@ -1,6 +1,7 @@
 """Listing alerts: one email per recipient with the new listings and price
 drops matched since their last alert, sent at most once (a senw_messages row
-keyed by the last match included), only with consent, with a one-click
+keyed by the last match included), only when the compliance gate allows it
+(consent given with the save, or the person's own), with a one-click
 unsubscribe (RFC 8058 List-Unsubscribe headers and a link), and on the lead's
 timeline when the recipient is a lead."""
 from __future__ import annotations
@@ -15,27 +16,13 @@ from sqlalchemy.orm import Session
 from ..config import Config
 from ..db import Database, get_db
 from ..leads.timeline import add_activity
-from ..notify.messages import CONTACT, Outcome, Outgoing, send_once
+from ..notify.messages import CONTACT, Outcome, Outgoing, send_to_contact
 from ..tx import in_transaction
 from .mailer import AlertMailer
 
 log = logging.getLogger(__name__)
 SCHEDULES = {"instant": None, "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_LISTINGS = 25
-
-
-def may_email(s: Session, p: dict[str, Any]) -> bool:
-    """The consent check (the lead form's): consent given with the save, or the
-    person's latest email consent granted; never after a withdrawal."""
-    db = get_db()
-    latest = None
-    if p["person_id"]:
-        latest = s.execute(db.sql(
-            "SELECT granted FROM {t:consents} WHERE person_id = :p AND channel = 'email'"
-            " ORDER BY created_at DESC, id DESC LIMIT 1"), {"p": p["person_id"]}).scalar()
-    if latest is not None and int(latest) == 0:
-        return False
-    return p["consent_at"] is not None or (latest is not None and int(latest) == 1)
 
 
 def listing_url(wp_url: str, key: str, address: str) -> str:
@@ -61,7 +48,7 @@ def _money(v: Any, lease: bool) -> str:
 
 
 def compose(s: Session, cfg: Config, pid: int) -> tuple[Outgoing, list[int], dict[str, Any]] | None:
-    """The alert for a recipient's unsent matches, or None (nothing, no consent)."""
+    """The alert for a recipient's unsent matches, or None (nothing due)."""
     db = get_db()
     p = s.execute(db.sql("SELECT * FROM {t:prospecting} WHERE id = :id FOR UPDATE"),
                   {"id": pid}).mappings().first()
@@ -75,9 +62,6 @@ def compose(s: Session, cfg: Config, pid: int) -> tuple[Outgoing, list[int], dic
         " WHERE m.prospecting_id = :id AND m.sent_at IS NULL ORDER BY m.id LIMIT :n"),
         {"id": pid, "n": MAX_LISTINGS}).mappings().all()
     if not rows:
-        return None
-    if not may_email(s, dict(p)):
-        _note_blocked(s, dict(p), [int(r["id"]) for r in rows])
         return None
     brokerage = _option(s, "senw_crm_brokerage_name") or _option(s, "blogname") or "SENW CRM"
     postal = _option(s, "senw_crm_brokerage_address") or ""
@@ -114,18 +98,25 @@ def _option(s: Session, name: str) -> str | None:
     return get_option(s, name)
 
 
-def _note_blocked(s: Session, p: dict[str, Any], ids: list[int]) -> None:
+def _note_blocked(s: Session, p: dict[str, Any], ids: list[int], message_id: int,
+                  decision: Any) -> None:
+    """The gate said no: these matches are not sent later either (the message
+    row keeps the reasons, the ledger the decision)."""
     db = get_db()
-    s.execute(db.sql("UPDATE {t:alert_matches} SET sent_at = UTC_TIMESTAMP(3) WHERE id IN ("
-                     + ",".join(str(i) for i in ids) + ")"))
+    s.execute(db.sql("UPDATE {t:alert_matches} SET sent_at = UTC_TIMESTAMP(3), message_id = :m"
+                     " WHERE id IN (" + ",".join(str(i) for i in ids) + ")"), {"m": message_id})
     if p["lead_id"]:
-        add_activity(s, "system", f"Listing alert not sent: no email consent ({len(ids)} listing(s)).",
+        why = "no email consent" if decision.rule == "consent" else decision.explain()
+        add_activity(s, "system", f"Listing alert not sent: {why} ({len(ids)} listing(s)).",
                      lead_id=p["lead_id"], person_id=p["person_id"],
-                     meta={"step": "listing_alert", "prospecting_id": p["id"], "blocked": "consent"})
+                     meta={"step": "listing_alert", "prospecting_id": p["id"],
+                           "blocked": decision.rule, "ledger_id": decision.ledger_id,
+                           "message_id": message_id})
 
 
 def send_alert(db: Database, cfg: Config, pid: int, mailer: AlertMailer | None = None) -> str:
-    """Send the recipient's pending alert; returns its status ('none' when nothing was due)."""
+    """Send the recipient's pending alert; returns its status ('none' when nothing
+    was due, 'blocked' when the compliance gate refused it)."""
     composed = in_transaction(db.Session, lambda s: compose(s, cfg, pid))
     if composed is None:
         return "none"
@@ -149,7 +140,11 @@ def send_alert(db: Database, cfg: Config, pid: int, mailer: AlertMailer | None =
                          meta={"step": "listing_alert", "message_id": outcome.message_id,
                                "prospecting_id": pid, "listings": len(ids)})
 
-    outcome = send_once(db.Session, msg, client, on_settled=settled)
+    evidence = {"given_at": p["consent_at"], "what": "saved search"} if p["consent_at"] else None
+    outcome = send_to_contact(
+        db.Session, msg, client, purpose="marketing", actor=f"saved_search:{pid}",
+        evidence=evidence, on_settled=settled,
+        on_blocked=lambda s, mid, decision: _note_blocked(s, p, ids, mid, decision))
     log.info("listing alert for prospecting %s: %s", pid, outcome.status)
     return outcome.status
 

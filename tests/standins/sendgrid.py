@@ -4,14 +4,27 @@ and an X-Message-Id header; errors as {"errors": [{"message", "field"}]}.
 GET /v3/messages is the Email Activity API: `query` in its query language,
 here the forms to_email="..." and unique_args['name']="..." joined by AND
 (optionally in parentheses), and `limit`; with activity=False it answers 403
-as SendGrid does for an account without the Email Activity add-on."""
+as SendGrid does for an account without the Email Activity add-on.
+
+Outbound webhooks, as SendGrid makes them: post_events() signs a batch like
+the Signed Event Webhook (ECDSA P-256 / SHA-256 over the timestamp header
+followed by the raw body, base64 in X-Twilio-Email-Event-Webhook-Signature;
+the verification key is the base64 DER public key SendGrid shows), and
+post_inbound() posts a received email like Inbound Parse (multipart form:
+from, to, subject, text, headers) to the URL with our secret token."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
+
+import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .base import StandIn
 
@@ -25,10 +38,48 @@ class SendGridStandIn(StandIn):
         self.activity = True
         self.stored: list[dict[str, object]] = []
         self._store = threading.Lock()
+        self.signing_key = ec.generate_private_key(ec.SECP256R1())
+        self.inbound_token = secrets.token_hex(16)
+
+    @property
+    def verification_key(self) -> str:
+        der = self.signing_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return base64.b64encode(der).decode()
 
     def env(self) -> dict[str, str]:
         return {"SENW_SENDGRID_API_KEY": self.api_key, "SENW_SENDGRID_BASE_URL": self.url,
-                "SENW_SENDGRID_FROM": "crm@senw.example"}
+                "SENW_SENDGRID_FROM": "crm@senw.example",
+                "SENW_SENDGRID_WEBHOOK_KEY": self.verification_key,
+                "SENW_SENDGRID_INBOUND_TOKEN": self.inbound_token}
+
+    def signed_headers(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        sig = self.signing_key.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256()))
+        return {"Content-Type": "application/json",
+                "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(sig).decode(),
+                "X-Twilio-Email-Event-Webhook-Timestamp": stamp}
+
+    def post_events(self, url: str, events: list[dict[str, object]],
+                    timestamp: int | None = None) -> requests.Response:
+        body = json.dumps(events).encode()
+        return requests.post(url, data=body, headers=self.signed_headers(body, timestamp),
+                             timeout=30)
+
+    def event(self, kind: str, mail: dict[str, object], **extra: object) -> dict[str, object]:
+        """An event for a stored mail as SendGrid reports it (custom args flattened in)."""
+        return {"email": mail["to_email"], "timestamp": int(time.time()), "event": kind,
+                "sg_event_id": secrets.token_urlsafe(16),
+                "sg_message_id": f"{mail['msg_id']}.filter0001.1.0",
+                **dict(mail["unique_args"]), **extra}  # type: ignore[arg-type]
+
+    def post_inbound(self, url: str, sender: str, subject: str, text: str, to: str = "",
+                     message_id: str | None = None) -> requests.Response:
+        mid = message_id or f"<{secrets.token_hex(8)}@mail.example>"
+        fields = {"from": sender, "to": to or "replies@senw.example", "subject": subject,
+                  "text": text, "headers": f"Message-ID: {mid}\nSubject: {subject}\n"}
+        return requests.post(f"{url.rstrip('/')}/webhooks/sendgrid/inbound/{self.inbound_token}",
+                             files={k: (None, v) for k, v in fields.items()}, timeout=30)
 
     def sent(self) -> list[dict]:
         """Bodies of the mails accepted (202)."""

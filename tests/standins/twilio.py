@@ -18,6 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+from twilio.request_validator import RequestValidator
+
 from .base import StandIn
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
@@ -41,6 +44,17 @@ class TwilioStandIn(StandIn):
         return {"SENW_TWILIO_ACCOUNT_SID": self.account_sid,
                 "SENW_TWILIO_AUTH_TOKEN": self.auth_token,
                 "SENW_TWILIO_FROM": self.from_number, "SENW_TWILIO_BASE_URL": self.url}
+
+    def post_inbound(self, sidecar_url: str, sender: str, body: str, sid: str | None = None,
+                     signature: str | None = None) -> requests.Response:
+        """Deliver an incoming SMS to our webhook as Twilio does: form fields, and
+        X-Twilio-Signature over the full URL plus the sorted fields."""
+        url = sidecar_url.rstrip("/") + "/webhooks/twilio/inbound"
+        form = {"MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": self.account_sid,
+                "From": sender, "To": self.from_number, "Body": body, "NumMedia": "0"}
+        sig = RequestValidator(self.auth_token).compute_signature(url, form)
+        return requests.post(url, data=form, headers={"X-Twilio-Signature": signature or sig},
+                             timeout=30)
 
     def sent(self) -> list[dict[str, str]]:
         """Form fields of the messages accepted (201)."""

@@ -42,7 +42,7 @@ class SENW_CRM_Admin_Actions {
 			'search_saved'   => __( 'Saved search created: the lead gets listing alerts for it.', 'senw-crm' ),
 			'search_stopped' => __( 'Listing alerts stopped for that saved search.', 'senw-crm' ),
 			'search_no_email' => __( 'The lead has no email address for listing alerts.', 'senw-crm' ),
-		) + SENW_CRM_Admin_Identity::messages();
+		) + SENW_CRM_Admin_Identity::messages() + SENW_CRM_Compliance::messages() + SENW_CRM_Conversations::messages() + SENW_CRM_Campaigns::messages() + SENW_CRM_Lists::messages();
 	}
 
 	private static function forbid() {
@@ -75,9 +75,10 @@ class SENW_CRM_Admin_Actions {
 
 	/**
 	 * Capability and nonce for a lead-page form, then the record-level edit
-	 * rule. Returns the lead id.
+	 * rule. Returns the lead id. Boxes other classes add to the lead page use
+	 * it for their forms too.
 	 */
-	private static function authorize_lead_form( $action, $capability ) {
+	public static function authorize_lead_form( $action, $capability = 'senw_edit_leads' ) {
 		$lead_id = self::posted_lead_id();
 		if ( ! current_user_can( $capability ) ) {
 			self::forbid();

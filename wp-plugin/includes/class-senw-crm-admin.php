@@ -258,6 +258,25 @@ class SENW_CRM_Admin {
 	 * @param array      $choices Value => label.
 	 * @param string|int $current The selected value.
 	 */
+	/** Page links under a filtered table (nothing when there is one page). */
+	public static function pagination( $page, $pages, array $query_args ) {
+		if ( $pages <= 1 ) {
+			return;
+		}
+		echo '<div class="tablenav"><div class="tablenav-pages">';
+		echo wp_kses_post(
+			paginate_links(
+				array(
+					'base'    => add_query_arg( 'paged', '%#%', add_query_arg( $query_args, admin_url( 'admin.php' ) ) ),
+					'format'  => '',
+					'current' => $page,
+					'total'   => $pages,
+				)
+			)
+		);
+		echo '</div></div>';
+	}
+
 	public static function select_options( array $choices, $current ) {
 		foreach ( $choices as $value => $label ) {
 			printf( '<option value="%1$s"%2$s>%3$s</option>', esc_attr( (string) $value ), selected( (string) $current, (string) $value, false ), esc_html( $label ) );

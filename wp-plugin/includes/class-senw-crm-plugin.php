@@ -37,6 +37,10 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Admin_Audit',
 		'SENW_CRM_Saved_Searches',
 		'SENW_CRM_Admin_Routing',
+		'SENW_CRM_Compliance',
+		'SENW_CRM_Conversations',
+		'SENW_CRM_Campaigns',
+		'SENW_CRM_Lists',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

@@ -34,6 +34,9 @@ class SENW_CRM_Roles {
 			'senw_view_audit_log'   => $senior,   // CRM > Audit Log
 			'senw_manage_teams'     => $senior,   // CRM > Teams
 			'senw_manage_routing'   => $senior,   // CRM > Lead Routing
+			'senw_manage_compliance' => $senior,  // CRM > Compliance Ledger, Do-Not-Call
+			'senw_manage_campaigns' => $senior,   // CRM > Campaigns
+			'senw_manage_lists'     => $senior,   // CRM > Lists
 			'senw_manage_crm'       => array( self::ADMIN ),
 		);
 	}

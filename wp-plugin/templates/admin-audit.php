@@ -94,20 +94,5 @@ $senw_base = array_filter(
 		<?php endforeach; ?>
 		</tbody>
 	</table>
-	<?php if ( $pages > 1 ) : ?>
-		<div class="tablenav"><div class="tablenav-pages">
-		<?php
-		echo wp_kses_post(
-			paginate_links(
-				array(
-					'base'    => add_query_arg( 'paged', '%#%', add_query_arg( $senw_base, admin_url( 'admin.php' ) ) ),
-					'format'  => '',
-					'current' => $page,
-					'total'   => $pages,
-				)
-			)
-		);
-		?>
-		</div></div>
-	<?php endif; ?>
+	<?php SENW_CRM_Admin::pagination( $page, $pages, $senw_base ); ?>
 </div>

@@ -1,0 +1,1 @@
+"""Campaigns: email, SMS and direct-mail sequences through the compliance gate."""

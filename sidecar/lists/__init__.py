@@ -1,0 +1,1 @@
+"""Lists: saved criteria, providers (HTTP adapter, CSV upload), import with dedupe."""
