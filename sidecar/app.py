@@ -29,6 +29,7 @@ BLUEPRINTS = [
     "sidecar.compliance.api:bp",
     "sidecar.conversations.api:bp",
     "sidecar.conversations.webhooks:bp",
+    "sidecar.skiptrace.webhooks:bp",
 ]
 
 

@@ -76,6 +76,14 @@ class Config:
     sendgrid_inbound_token: str = ""
     # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
     webhook_max_age: int = 300
+    # Skip-trace provider (sidecar/skiptrace/client.py): base URL, API key, the
+    # secret its asynchronous results are signed with, whether to use the
+    # asynchronous (webhook) variant, and how many days a trace stays fresh.
+    skiptrace_base_url: str = ""
+    skiptrace_api_key: str = ""
+    skiptrace_webhook_secret: str = ""
+    skiptrace_async: bool = False
+    skiptrace_refresh_days: int = 90
     outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
@@ -107,6 +115,11 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_SENDGRID_WEBHOOK_KEY": ("sendgrid_webhook_key", lambda n, v: v),
     "SENW_SENDGRID_INBOUND_TOKEN": ("sendgrid_inbound_token", lambda n, v: v),
     "SENW_WEBHOOK_MAX_AGE": ("webhook_max_age", _int),
+    "SENW_SKIPTRACE_BASE_URL": ("skiptrace_base_url", _url),
+    "SENW_SKIPTRACE_API_KEY": ("skiptrace_api_key", lambda n, v: v),
+    "SENW_SKIPTRACE_WEBHOOK_SECRET": ("skiptrace_webhook_secret", lambda n, v: v),
+    "SENW_SKIPTRACE_ASYNC": ("skiptrace_async", _bool),
+    "SENW_SKIPTRACE_REFRESH_DAYS": ("skiptrace_refresh_days", _int),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from standins import SendGridStandIn, TwilioStandIn
+from standins import SendGridStandIn, SkipTraceStandIn, TwilioStandIn
 
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
@@ -34,17 +34,20 @@ CHROMIUM = os.environ.get("SENW_CHROMIUM", "/usr/bin/chromium")
 class Standins:
     sendgrid: SendGridStandIn
     twilio: TwilioStandIn
+    skiptrace: SkipTraceStandIn
 
     def env(self) -> dict[str, str]:
-        return {**self.sendgrid.env(), **self.twilio.env()}
+        return {**self.sendgrid.env(), **self.twilio.env(), **self.skiptrace.env()}
 
 
 @pytest.fixture(scope="session")
 def standins() -> Iterator[Standins]:
     """Local SendGrid and Twilio stand-ins, started before the stack so every
     process (workers included) sends to them through the real SDK clients."""
-    ins = Standins(SendGridStandIn().start(), TwilioStandIn().start())  # type: ignore[arg-type]
+    ins = Standins(SendGridStandIn().start(), TwilioStandIn().start(),  # type: ignore[arg-type]
+                   SkipTraceStandIn().start())  # type: ignore[arg-type]
     yield ins
+    ins.skiptrace.stop()
     ins.sendgrid.stop()
     ins.twilio.stop()
 

@@ -23,6 +23,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     "list.import": ("sidecar.jobs.lists.import_list", "low"),
+    "skiptrace.run": ("sidecar.jobs.skiptrace.run", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -38,6 +39,7 @@ JOB_TIMEOUTS: dict[str, int] = {
     "mls.sync": 3 * 3600,
     "dnc.load": 3 * 3600,
     "list.import": 3 * 3600,
+    "skiptrace.run": 3600,
 }
 
 

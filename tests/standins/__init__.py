@@ -3,6 +3,7 @@
 SDKs send, record every request for assertions, and can be told to fail."""
 from .base import Recorded, StandIn
 from .sendgrid import SendGridStandIn
+from .skiptrace import SkipTraceStandIn
 from .twilio import TwilioStandIn
 
-__all__ = ["Recorded", "SendGridStandIn", "StandIn", "TwilioStandIn"]
+__all__ = ["Recorded", "SendGridStandIn", "SkipTraceStandIn", "StandIn", "TwilioStandIn"]
