@@ -112,5 +112,6 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			</table>
 		<?php endif; ?>
 	<?php endif; ?>
+	<?php do_action( 'senw_crm_list_detail', $list ); // Sections other modules add (skip tracing). ?>
 <?php endif; ?>
 </div>
