@@ -47,9 +47,9 @@ def standins() -> Iterator[Standins]:
     ins = Standins(SendGridStandIn().start(), TwilioStandIn().start(),  # type: ignore[arg-type]
                    SkipTraceStandIn().start())  # type: ignore[arg-type]
     yield ins
-    ins.skiptrace.stop()
     ins.sendgrid.stop()
     ins.twilio.stop()
+    ins.skiptrace.stop()
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,9 @@ def _run_one(db: Database, cfg: Config, cid: int, sms_per_minute: int, now: date
     for member in members:
         step = steps.get(int(member.next_position))
         if step is None:
-            in_transaction(db.Session, lambda s, m=member: _advance(s, m, steps, now))
+            def finish(s: Session, m: Any = member) -> bool:
+                return _advance(s, m, steps, now)
+            in_transaction(db.Session, finish)
             result.finished += 1
             continue
         if step.channel == "sms":

@@ -67,11 +67,16 @@ def latest_consent(s: Session, person_id: int | None, channel: str, at: datetime
 def active_opt_out(s: Session, channel: str, person_id: int | None, address: str
                    ) -> dict[str, Any] | None:
     """The opt-out that blocks this channel for this address or person, if any."""
+    if not address and not person_id:
+        return None
+    # By the address itself, or a person-wide one (address ''). No stand-in
+    # value for a missing address: the collation would find '' equal to it.
+    who = ("(address = :a OR (address = '' AND person_id = :p))" if address
+           else "(address = '' AND person_id = :p)")
     row = s.execute(get_db().sql(
         "SELECT id, channel, source, created_at FROM {t:opt_outs} WHERE lifted_at IS NULL"
-        " AND channel IN :ch AND (address = :a OR (address = '' AND person_id = :p))"
-        " ORDER BY id DESC LIMIT 1"),
-        {"ch": BLOCKED_BY[channel], "a": address or "\x00", "p": person_id or 0}).mappings().first()
+        f" AND channel IN :ch AND {who} ORDER BY id DESC LIMIT 1"),
+        {"ch": BLOCKED_BY[channel], "a": address, "p": person_id or 0}).mappings().first()
     return dict(row) if row else None
 
 

@@ -57,6 +57,9 @@ class Request:
     # search: {"given_at": datetime, "what": "saved search 7"}.
     evidence: dict[str, Any] | None = None
     has_postal_address: bool = True   # mail: the caller has a mailing address
+    # An export to a platform that sends later: calling hours and daily caps
+    # are the platform's to apply at send time; everything else holds.
+    for_export: bool = False
 
 
 @dataclass
@@ -240,7 +243,9 @@ def _phone_rules(s: Session, req: Request, at: datetime, phone: str,
                 why.deny(rule, f"on {label}")
         if not listed:
             why.ok("dnc", "on no do-not-call list")
-    if req.channel in ("sms", "call"):
+    if req.channel in ("sms", "call") and req.for_export:
+        why.ok("calling_hours", "exported: the platform applies calling hours when it sends")
+    elif req.channel in ("sms", "call"):
         inside, detail, retry = window_check(phone, at.replace(tzinfo=UTC))
         if inside:
             why.ok("calling_hours", detail)

@@ -7,6 +7,7 @@ allowed only in hours permitted in every one of them.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -22,6 +23,16 @@ STATE_RULES: dict[str, tuple[int, int, int | None]] = {
     "Oklahoma": (8, 20, 3),
     "Maryland": (8, 20, 3),
 }
+_ABBREVIATIONS = {"FL": "Florida", "OK": "Oklahoma", "MD": "Maryland"}
+
+
+def state_of(description: str) -> str:
+    """phonenumbers' geocoder says "Florida" for an area code and "Miami, FL"
+    for some exchanges: the state either way."""
+    m = re.search(r",\s*([A-Z]{2})$", description)
+    if m:
+        return _ABBREVIATIONS.get(m.group(1), m.group(1))
+    return description
 
 
 @dataclass(frozen=True)
@@ -39,7 +50,7 @@ def place_of(e164: str) -> Place:
     except phonenumbers.NumberParseException:
         return Place((), "", FEDERAL_WINDOW, None)
     zones = tuple(z for z in timezone.time_zones_for_number(num) if "/" in z)
-    state = geocoder.description_for_number(num, "en")
+    state = state_of(geocoder.description_for_number(num, "en"))
     start, end, cap = STATE_RULES.get(state, (*FEDERAL_WINDOW, None))
     return Place(zones, state, (start, end), cap)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
@@ -63,8 +64,10 @@ def _last_outbound(s: Session, person_id: int | None, channel: str, address: str
 
 
 def _submission_for_stranger(s: Session, channel: str, address: str, body: str,
-                             subject: str = "") -> int:
-    """An unknown sender becomes a lead through intake (deduped, assigned)."""
+                             subject: str = "", source: str = "") -> int:
+    """A sender without a lead becomes one through intake (deduped, assigned):
+    a stranger a new person, someone we know (a list's owner) a new lead of
+    theirs, never renamed or merged."""
     db = get_db()
     fields = {"message": (subject + "\n" + body).strip()[:5000]}
     fields["phone" if channel == "sms" else "email"] = address
@@ -72,7 +75,7 @@ def _submission_for_stranger(s: Session, channel: str, address: str, body: str,
     sub_id = int(s.execute(db.sql(
         "INSERT INTO {t:submissions} (submission_key, channel, form_source, fields, payload_hash,"
         " consent, consent_text) VALUES (:k, :c, :src, :f, :h, 0, '')"),
-        {"k": str(uuid.uuid4()), "c": channel, "src": f"{channel}_reply", "f": raw,
+        {"k": str(uuid.uuid4()), "c": channel, "src": source or f"{channel}_reply", "f": raw,
          "h": sha256(raw.encode()).hexdigest()}).lastrowid)  # type: ignore[attr-defined]
     queue_unqueued(s.connection(), db, only_id=sub_id)   # its unit of work, in this transaction
     return sub_id
@@ -104,6 +107,9 @@ def receive(s: Session, *, channel: str, key: str, from_address: str, to_address
         if kind is None:
             _submission_for_stranger(s, channel, from_address, body, subject)
     else:
+        if kind in (None, "yes"):
+            _respond(s, channel, int(row.id), person_id, lead_id, reply_to, from_address,
+                     body, subject)
         what = "Text" if channel == "sms" else "Email"
         add_activity(s, "message", f"{what} received: {body[:300]}", lead_id=lead_id,
                      person_id=person_id, meta={"step": "inbound", "message_id": int(row.id),
@@ -115,6 +121,37 @@ def receive(s: Session, *, channel: str, key: str, from_address: str, to_address
     reply = _act(s, kind, channel, from_address, person_id, lead_id, body, brokerage,
                  help_contact)
     return Inbound(int(row.id), False, kind, reply, person_id, lead_id)
+
+
+def _respond(s: Session, channel: str, message_id: int, person_id: int, lead_id: int | None,
+             reply_to: int | None, address: str, body: str, subject: str) -> None:
+    """A reply is a response: attributed to the campaign step (and list) it
+    answers, and a person without a lead becomes one through intake."""
+    db = get_db()
+    sent = s.execute(db.sql(
+        "SELECT x.campaign_id, x.step_id, m.list_id FROM {t:campaign_sends} x JOIN"
+        " {t:campaign_members} m ON m.id = x.member_id WHERE x.message_id = :r"),
+        {"r": reply_to}).first() if reply_to else None
+    list_id = sent.list_id if sent is not None and sent.list_id else s.execute(db.sql(
+        "SELECT list_id FROM {t:list_members} WHERE person_id = :p ORDER BY list_id DESC"
+        " LIMIT 1"), {"p": person_id}).scalar()
+    if sent is None and list_id is None and lead_id is not None:
+        return       # an ordinary conversation with a lead: nothing to attribute
+    submission = None
+    if lead_id is None:
+        submission = _submission_for_stranger(
+            s, channel, address, body, subject,
+            source="campaign_reply" if sent is not None else "list_reply")
+    s.execute(db.sql(
+        "INSERT IGNORE INTO {t:responses} (person_id, channel, message_id, in_reply_to,"
+        " campaign_id, step_id, list_id, submission_id) VALUES (:p, :c, :m, :r, :camp, :st,"
+        " :l, :sub)"),
+        {"p": person_id, "c": channel, "m": message_id, "r": reply_to,
+         "camp": sent.campaign_id if sent is not None else None,
+         "st": sent.step_id if sent is not None else None, "l": list_id, "sub": submission})
+    from .engagement import emit
+    emit(s, "reply", dedupe=str(message_id), at=datetime.now(UTC).replace(tzinfo=None), person_id=person_id, lead_id=lead_id,
+         message_id=reply_to)
 
 
 def _act(s: Session, kind: str | None, channel: str, address: str, person_id: int | None,

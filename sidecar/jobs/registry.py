@@ -24,6 +24,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     "list.import": ("sidecar.jobs.lists.import_list", "low"),
     "skiptrace.run": ("sidecar.jobs.skiptrace.run", "low"),
+    "export.run": ("sidecar.jobs.exports.run_export", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }

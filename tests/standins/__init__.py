@@ -1,5 +1,5 @@
 """Local stand-in HTTP servers for the external services the CRM calls
-(SendGrid, Twilio). They answer like the documented APIs, check what the real
+(SendGrid, Twilio, a skip-trace provider). They answer like the documented APIs, check what the real
 SDKs send, record every request for assertions, and can be told to fail."""
 from .base import Recorded, StandIn
 from .sendgrid import SendGridStandIn

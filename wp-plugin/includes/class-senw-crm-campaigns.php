@@ -46,6 +46,11 @@ class SENW_CRM_Campaigns {
 		}
 	}
 
+	/** Cents as dollars for the reports. */
+	public static function money( $cents ) {
+		return '$' . number_format_i18n( $cents / 100, 2 );
+	}
+
 	private static function t( $name ) {
 		return SENW_CRM_Db::t( $name );
 	}
@@ -107,7 +112,8 @@ class SENW_CRM_Campaigns {
 			'campaign'  => $campaign,
 			'notices'   => SENW_CRM_Admin::notices(),
 			'post_url'  => admin_url( 'admin-post.php' ),
-			'campaigns' => $campaign ? array() : $wpdb->get_results( "SELECT c.*, (SELECT COUNT(*) FROM `{$members}` m WHERE m.campaign_id = c.id) AS members FROM `" . self::t( 'campaigns' ) . '` c ORDER BY c.id DESC LIMIT 200', ARRAY_A ),
+			// Responses attributed to the campaign, and the leads among the people who responded.
+			'campaigns' => $campaign ? array() : $wpdb->get_results( "SELECT c.*, (SELECT COUNT(*) FROM `{$members}` m WHERE m.campaign_id = c.id) AS members, (SELECT COUNT(*) FROM `" . self::t( 'responses' ) . "` r WHERE r.campaign_id = c.id) AS responses, (SELECT COUNT(DISTINCT l.id) FROM `" . self::t( 'responses' ) . "` r JOIN `" . self::t( 'leads' ) . "` l ON l.person_id = r.person_id AND l.created_at >= r.created_at - INTERVAL 1 MINUTE WHERE r.campaign_id = c.id) AS leads FROM `" . self::t( 'campaigns' ) . '` c ORDER BY c.id DESC LIMIT 200', ARRAY_A ),
 			'steps'     => $campaign ? self::step_counts( $id ) : array(),
 			'people'    => $campaign ? $wpdb->get_results( $wpdb->prepare( "SELECT status, COUNT(*) AS n FROM `{$members}` WHERE campaign_id = %d GROUP BY status", $id ), ARRAY_A ) : array(),
 			'batches'   => $campaign ? $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM `' . self::t( 'mail_batches' ) . '` WHERE campaign_id = %d ORDER BY id DESC LIMIT 50', $id ), ARRAY_A ) : array(),
@@ -212,9 +218,9 @@ class SENW_CRM_Campaigns {
 		header( 'Content-Disposition: attachment; filename="senw-mail-batch-' . $batch . '.csv"' );
 		header( 'X-Content-Type-Options: nosniff' );
 		$out = fopen( 'php://output', 'w' );
-		fputcsv( $out, array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
+		SENW_CRM_Csv::put( $out, array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
 		foreach ( $rows as $row ) {
-			fputcsv( $out, array_map( array( 'SENW_CRM_Admin_Audit', 'csv_cell' ), array_values( $row ) ) );
+			SENW_CRM_Csv::put( $out, $row );
 		}
 		fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- php://output stream.
 		exit;

@@ -196,7 +196,7 @@ class SENW_CRM_Compliance {
 		header( 'Content-Disposition: attachment; filename="senw-crm-compliance-' . gmdate( 'Ymd-His' ) . '.csv"' );
 		header( 'X-Content-Type-Options: nosniff' );
 		$out = fopen( 'php://output', 'w' );
-		fputcsv( $out, array( 'id', 'decided_at_utc', 'channel', 'purpose', 'allowed', 'rule', 'reasons', 'address', 'person_id', 'lead_id', 'registry_date', 'actor', 'user_id', 'ref' ) );
+		SENW_CRM_Csv::put( $out, array( 'id', 'decided_at_utc', 'channel', 'purpose', 'allowed', 'rule', 'reasons', 'address', 'person_id', 'lead_id', 'registry_date', 'actor', 'user_id', 'ref' ) );
 		list( $where, $args ) = self::where( $filters );
 		$last = PHP_INT_MAX;
 		do {
@@ -204,7 +204,7 @@ class SENW_CRM_Compliance {
 			$rows = $wpdb->get_results( $wpdb->prepare( $sql, array_merge( $args, array( $last ) ) ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- built from fixed parts and placeholders.
 			foreach ( $rows as $row ) {
 				$cells = array( $row['id'], $row['decided_at'], $row['channel'], $row['purpose'], $row['allowed'] ? 'yes' : 'no', $row['rule'], self::explain( $row ), $row['address'], $row['person_id'], $row['lead_id'], $row['registry_date'], $row['actor'], $row['user_id'], $row['ref'] );
-				fputcsv( $out, array_map( array( 'SENW_CRM_Admin_Audit', 'csv_cell' ), $cells ) );
+				SENW_CRM_Csv::put( $out, $cells );
 				$last = (int) $row['id'];
 			}
 		} while ( count( $rows ) === 1000 );

@@ -37,6 +37,7 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 
 	public function get_columns() {
 		return array(
+			'cb'          => '<input type="checkbox">',
 			'name'        => __( 'Name', 'senw-crm' ),
 			'email'       => __( 'Email', 'senw-crm' ),
 			'phone'       => __( 'Phone', 'senw-crm' ),
@@ -87,6 +88,8 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 			'temperature' => self::choice( 'temperature', SENW_CRM_Lead_Validator::TEMPERATURES ),
 			'source'      => self::choice( 'source', SENW_CRM_Lead_Validator::SOURCES ),
 			'agent_id'    => self::sees_others() && ( 'none' === $agent || absint( $agent ) > 0 ) ? $agent : '',
+			// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- read-only list filter.
+			'tag'         => isset( $_GET['tag'] ) ? substr( sanitize_text_field( wp_unslash( $_GET['tag'] ) ), 0, 60 ) : '',
 		);
 
 		$per_page = min( 100, $this->get_items_per_page( self::PER_PAGE_OPTION, 20 ) );
@@ -129,8 +132,19 @@ class SENW_CRM_Leads_List_Table extends WP_List_Table {
 			$agents = current_user_can( 'senw_view_all_leads' ) ? SENW_CRM_Admin::agent_choices() : SENW_CRM_Admin::assignable_agents( get_current_user_id() );
 			self::dropdown( 'agent_id', __( 'Agent', 'senw-crm' ), __( 'All agents', 'senw-crm' ), array( 'none' => __( 'Unassigned', 'senw-crm' ) ) + $agents, (string) $this->filters['agent_id'] );
 		}
+		printf( '<label class="screen-reader-text" for="senw-filter-tag">%1$s</label><input type="search" name="tag" id="senw-filter-tag" placeholder="%1$s" value="%2$s" class="senw-tag-filter">', esc_attr__( 'Tag', 'senw-crm' ), esc_attr( $this->filters['tag'] ) );
 		submit_button( __( 'Filter', 'senw-crm' ), '', 'filter_action', false, array( 'id' => 'senw-crm-filter-submit' ) );
 		echo '</div>';
+		SENW_CRM_Bulk::tablenav( $this->filters );
+	}
+
+	protected function get_bulk_actions() {
+		return SENW_CRM_Bulk::actions();
+	}
+
+	protected function column_cb( $item ) {
+		$id = (int) self::field( $item, 'id' );
+		return sprintf( '<input type="checkbox" name="lead[]" value="%d" id="senw-cb-%d">', $id, $id );
 	}
 
 	/** A filter select with its visible label above it. */

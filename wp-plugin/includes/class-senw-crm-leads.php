@@ -135,6 +135,15 @@ class SENW_CRM_Leads {
 				$params[] = (int) $args['agent_id'];
 			}
 		}
+		if ( ! empty( $args['ids'] ) && is_array( $args['ids'] ) ) {
+			$ids     = array_slice( array_map( 'intval', $args['ids'] ), 0, 500 );
+			$where[] = 'l.id IN (' . implode( ',', array_fill( 0, count( $ids ), '%d' ) ) . ')';
+			$params  = array_merge( $params, $ids );
+		}
+		if ( isset( $args['tag'] ) && is_string( $args['tag'] ) && '' !== $args['tag'] ) {
+			$where[]  = 'l.person_id IN (SELECT pt.person_id FROM `' . SENW_CRM_Db::t( 'person_tags' ) . '` pt JOIN `' . SENW_CRM_Db::t( 'tags' ) . '` tg ON tg.id = pt.tag_id WHERE tg.name = %s)';
+			$params[] = $args['tag'];
+		}
 		if ( isset( $args['search'] ) && is_string( $args['search'] ) && '' !== trim( $args['search'] ) ) {
 			$search  = self::search_clause( trim( $args['search'] ) );
 			$where[] = $search['sql'];

@@ -16,6 +16,19 @@ class SENW_CRM_Lists {
 	const UPLOAD  = 'senw_crm_list_upload';
 	const START   = 'senw_crm_list_start';
 	const PREVIEW = 5;
+	const EXPORT  = 'senw_crm_list_export';
+	const FETCH   = 'senw_crm_export_download';
+
+	/** Export platform => label (sidecar/exports/platforms.py PLATFORMS). */
+	public static function platforms() {
+		return array(
+			'direct_mail'       => __( 'Direct mail house', 'senw-crm' ),
+			'dialer'            => __( 'Dialer', 'senw-crm' ),
+			'sms_platform'      => __( 'SMS platform', 'senw-crm' ),
+			'sendgrid_contacts' => __( 'SendGrid contacts', 'senw-crm' ),
+			'ad_audience'       => __( 'Ad audience (hashed email and phone)', 'senw-crm' ),
+		);
+	}
 
 	/** Target field => label (the sidecar's sidecar/lists/importer.py FIELDS). */
 	public static function fields() {
@@ -44,6 +57,8 @@ class SENW_CRM_Lists {
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ), 21 );
 		add_action( 'admin_post_' . self::UPLOAD, array( __CLASS__, 'handle_upload' ) );
 		add_action( 'admin_post_' . self::START, array( __CLASS__, 'handle_start' ) );
+		add_action( 'admin_post_' . self::EXPORT, array( __CLASS__, 'handle_export' ) );
+		add_action( 'admin_post_' . self::FETCH, array( __CLASS__, 'download' ) );
 	}
 
 	public static function messages() {
@@ -53,6 +68,7 @@ class SENW_CRM_Lists {
 			'list_bad_file' => __( 'The file could not be read as CSV with a header row.', 'senw-crm' ),
 			'list_started'  => __( 'Import started.', 'senw-crm' ),
 			'list_no_map'   => __( 'Map at least one column to a name field and one to a phone, email or mailing address.', 'senw-crm' ),
+			'export_queued' => __( 'Export started: only records the compliance gate allows are written.', 'senw-crm' ),
 		);
 	}
 
@@ -133,8 +149,10 @@ class SENW_CRM_Lists {
 			'post_url' => admin_url( 'admin-post.php' ),
 			'fields'   => self::fields(),
 			// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared -- table names from prefix.
-			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT * FROM `' . self::t( 'lists' ) . '` ORDER BY id DESC LIMIT 100', ARRAY_A ),
+			// Per list: responses attributed to it, leads and deals of its people since the list.
+			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT s.*, (SELECT COUNT(*) FROM `' . self::t( 'responses' ) . '` r WHERE r.list_id = s.id) AS responses, (SELECT COUNT(DISTINCT l.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'leads' ) . '` l ON l.person_id = m.person_id AND l.created_at >= s.created_at WHERE m.list_id = s.id) AS leads, (SELECT COUNT(DISTINCT d.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'deals' ) . '` d ON d.person_id = m.person_id AND d.created_at >= s.created_at WHERE m.list_id = s.id) AS deals FROM `' . self::t( 'lists' ) . '` s ORDER BY s.id DESC LIMIT 100', ARRAY_A ),
 			'mappings' => $wpdb->get_results( 'SELECT id, name, mapping FROM `' . self::t( 'import_mappings' ) . '` ORDER BY name', ARRAY_A ),
+			'exports'  => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM `' . self::t( 'exports' ) . '` WHERE list_id = %d ORDER BY id DESC LIMIT 20', $id ), ARRAY_A ) : array(),
 			'errors'   => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT row_no, kind, field, reason FROM `' . self::t( 'import_errors' ) . '` WHERE list_id = %d ORDER BY row_no, field LIMIT 500', $id ), ARRAY_A ) : array(),
 			// phpcs:enable
 			'preview'  => $list && 'pending' === $list['status'] ? self::preview( $list ) : array( array(), array() ),
@@ -242,6 +260,59 @@ class SENW_CRM_Lists {
 		SENW_CRM_Audit::log( 'import', 'list', $id, array( 'columns' => count( $mapping ) ) );
 		SENW_CRM_Sidecar::kick_outbox( $outbox );
 		wp_safe_redirect( add_query_arg( 'senw_notice', 'list_started', $back ) );
+		exit;
+	}
+
+	/** admin-post.php?action=senw_crm_list_export: one export row and its unit of work. */
+	public static function handle_export() {
+		global $wpdb;
+		if ( ! current_user_can( self::CAP ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to export lists.', 'senw-crm' ), 403 );
+		}
+		$id = isset( $_POST['list'] ) ? absint( $_POST['list'] ) : 0;
+		check_admin_referer( self::EXPORT . '_' . $id );
+		$platform = isset( $_POST['platform'] ) ? sanitize_key( wp_unslash( $_POST['platform'] ) ) : '';
+		if ( ! self::get( $id ) || ! isset( self::platforms()[ $platform ] ) ) {
+			wp_die( esc_html__( 'Choose a list and a platform.', 'senw-crm' ), 400 );
+		}
+		$back = admin_url( 'admin.php?page=' . self::SLUG . '&list=' . $id );
+		SENW_CRM_Db::begin();
+		$ok  = $wpdb->insert( self::t( 'exports' ), array( 'platform' => $platform, 'list_id' => $id, 'created_by' => get_current_user_id() ), array( '%s', '%d', '%d' ) );
+		$eid = (int) $wpdb->insert_id;
+		$ok  = $ok && $wpdb->insert( self::t( 'outbox' ), array( 'topic' => 'export.run', 'queue' => 'low', 'payload' => wp_json_encode( array( 'export_id' => $eid ) ) ), array( '%s', '%s', '%s' ) );
+		$box = (int) $wpdb->insert_id;
+		if ( ! $ok || ! SENW_CRM_Db::commit() ) {
+			SENW_CRM_Db::rollback();
+			wp_safe_redirect( add_query_arg( 'senw_error', 'save_failed', $back ) );
+			exit;
+		}
+		SENW_CRM_Audit::log( 'export', 'list', $id, array( 'platform' => $platform, 'export_id' => $eid ) );
+		SENW_CRM_Sidecar::kick_outbox( $box );
+		wp_safe_redirect( add_query_arg( 'senw_notice', 'export_queued', $back ) );
+		exit;
+	}
+
+	/** admin-post.php?action=senw_crm_export_download&export=ID: the finished file. */
+	public static function download() {
+		global $wpdb;
+		if ( ! current_user_can( self::CAP ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to download exports.', 'senw-crm' ), 403 );
+		}
+		$eid = isset( $_GET['export'] ) ? absint( $_GET['export'] ) : 0;
+		check_admin_referer( self::FETCH . '_' . $eid );
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$row  = $wpdb->get_row( $wpdb->prepare( "SELECT file_name FROM `" . self::t( 'exports' ) . "` WHERE id = %d AND status = 'done'", $eid ), ARRAY_A );
+		$base = defined( 'SENW_CRM_DNC_DIR' ) ? SENW_CRM_DNC_DIR : getenv( 'SENW_DNC_DIR' );
+		$path = $row && $base ? rtrim( (string) $base, '/' ) . '/exports/' . basename( (string) $row['file_name'] ) : '';
+		if ( '' === $path || ! preg_match( '/^export-\d+-[a-z_]+\.csv$/', basename( $path ) ) || ! is_readable( $path ) ) {
+			wp_die( esc_html__( 'This export is not available.', 'senw-crm' ), 404 );
+		}
+		SENW_CRM_Audit::log( 'download', 'export', $eid );
+		nocache_headers();
+		header( 'Content-Type: text/csv; charset=utf-8' );
+		header( 'Content-Disposition: attachment; filename="' . basename( $path ) . '"' );
+		header( 'X-Content-Type-Options: nosniff' );
+		readfile( $path ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- the sidecar's finished file.
 		exit;
 	}
 }

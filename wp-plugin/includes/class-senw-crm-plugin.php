@@ -41,6 +41,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Conversations',
 		'SENW_CRM_Campaigns',
 		'SENW_CRM_Lists',
+		'SENW_CRM_Bulk',
 		'SENW_CRM_Skip_Trace',
 	);
 

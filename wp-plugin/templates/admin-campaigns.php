@@ -34,16 +34,20 @@ $senw_channels = array(
 		<button type="submit" class="button button-primary" id="senw-campaign-create"><?php esc_html_e( 'Create', 'senw-crm' ); ?></button>
 	</form>
 	<table class="wp-list-table widefat fixed striped" id="senw-campaign-list">
-		<thead><tr><th><?php esc_html_e( 'Campaign', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Starts', 'senw-crm' ); ?></th><th><?php esc_html_e( 'People', 'senw-crm' ); ?></th></tr></thead>
+		<thead><tr><th><?php esc_html_e( 'Campaign', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Starts', 'senw-crm' ); ?></th><th><?php esc_html_e( 'People', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Responses', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Leads', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost per response', 'senw-crm' ); ?></th></tr></thead>
 		<tbody>
 		<?php if ( empty( $campaigns ) ) : ?>
-			<tr><td colspan="4"><?php esc_html_e( 'No campaigns yet.', 'senw-crm' ); ?></td></tr>
+			<tr><td colspan="8"><?php esc_html_e( 'No campaigns yet.', 'senw-crm' ); ?></td></tr>
 		<?php endif; ?>
 		<?php foreach ( $campaigns as $senw_c ) : ?>
-			<tr><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Campaigns::SLUG . '&campaign=' . (int) $senw_c['id'] ) ); ?>"><?php echo esc_html( $senw_c['name'] ); ?></a></td>
+			<tr data-campaign="<?php echo esc_attr( (string) $senw_c['id'] ); ?>"><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Campaigns::SLUG . '&campaign=' . (int) $senw_c['id'] ) ); ?>"><?php echo esc_html( $senw_c['name'] ); ?></a></td>
 				<td><?php echo esc_html( $senw_c['status'] ); ?></td>
 				<td><?php echo esc_html( $senw_c['starts_at'] ? SENW_CRM_Admin::local_time( $senw_c['starts_at'] ) : '—' ); ?></td>
-				<td><?php echo esc_html( number_format_i18n( (int) $senw_c['members'] ) ); ?></td></tr>
+				<td><?php echo esc_html( number_format_i18n( (int) $senw_c['members'] ) ); ?></td>
+				<td class="senw-responses"><?php echo esc_html( number_format_i18n( (int) $senw_c['responses'] ) ); ?></td>
+				<td class="senw-leads"><?php echo esc_html( number_format_i18n( (int) $senw_c['leads'] ) ); ?></td>
+				<td><?php echo esc_html( SENW_CRM_Campaigns::money( (int) $senw_c['cost_cents'] ) ); ?></td>
+				<td class="senw-cost-per-response"><?php echo esc_html( (int) $senw_c['responses'] ? SENW_CRM_Campaigns::money( (int) round( $senw_c['cost_cents'] / $senw_c['responses'] ) ) : '—' ); ?></td></tr>
 		<?php endforeach; ?>
 		</tbody>
 	</table>

@@ -2,7 +2,8 @@
 /**
  * CRM > Lists. Variables: $list (row or null: the index), $lists, $mappings
  * (saved column mappings), $errors (the list's set-aside rows), $preview
- * (array( header, rows ) of a pending upload), $fields, $notices, $post_url.
+ * (array( header, rows ) of a pending upload), $exports (of this list),
+ * $fields, $notices, $post_url.
  *
  * @package senw-crm
  */
@@ -36,13 +37,15 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 		<button type="submit" class="button button-primary" id="senw-list-submit"><?php esc_html_e( 'Upload CSV', 'senw-crm' ); ?></button>
 	</form>
 	<table class="wp-list-table widefat striped" id="senw-lists">
-		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th></tr></thead>
+		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Responses', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Leads', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Deals', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost per lead', 'senw-crm' ); ?></th></tr></thead>
 		<tbody>
 		<?php foreach ( $lists as $senw_l ) : ?>
-			<tr><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
+			<tr data-list="<?php echo esc_attr( (string) $senw_l['id'] ); ?>"><td><a href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&list=' . (int) $senw_l['id'] ) ); ?>"><?php echo esc_html( $senw_l['name'] ); ?></a></td>
 				<td><?php echo esc_html( $senw_l['status'] ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_total'] ) ); ?></td>
 				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_imported'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_matched'] ) ); ?></td>
-				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td></tr>
+				<td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_duplicate'] ) ); ?></td><td><?php echo esc_html( number_format_i18n( (int) $senw_l['rows_bad'] ) ); ?></td>
+				<td class="senw-responses"><?php echo esc_html( number_format_i18n( (int) $senw_l['responses'] ) ); ?></td><td class="senw-leads"><?php echo esc_html( number_format_i18n( (int) $senw_l['leads'] ) ); ?></td><td class="senw-deals"><?php echo esc_html( number_format_i18n( (int) $senw_l['deals'] ) ); ?></td>
+				<td><?php echo esc_html( SENW_CRM_Campaigns::money( (int) $senw_l['cost_cents'] ) ); ?></td><td class="senw-cost-per-lead"><?php echo esc_html( (int) $senw_l['leads'] ? SENW_CRM_Campaigns::money( (int) round( $senw_l['cost_cents'] / $senw_l['leads'] ) ) : '—' ); ?></td></tr>
 		<?php endforeach; ?>
 		</tbody>
 	</table>
@@ -100,6 +103,32 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			);
 			?>
 		</p>
+		<?php if ( 'done' === $list['status'] ) : ?>
+			<h2><?php esc_html_e( 'Export', 'senw-crm' ); ?></h2>
+			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-export-form">
+				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::EXPORT ); ?>">
+				<input type="hidden" name="list" value="<?php echo esc_attr( (string) $list['id'] ); ?>">
+				<?php wp_nonce_field( SENW_CRM_Lists::EXPORT . '_' . (int) $list['id'] ); ?>
+				<select id="senw-export-platform" name="platform"><?php SENW_CRM_Admin::select_options( SENW_CRM_Lists::platforms(), 'direct_mail' ); ?></select>
+				<button type="submit" class="button" id="senw-export-start"><?php esc_html_e( 'Export scrubbed, consented records', 'senw-crm' ); ?></button>
+			</form>
+			<?php if ( $exports ) : ?>
+				<table class="wp-list-table widefat striped" id="senw-exports">
+					<thead><tr><th><?php esc_html_e( 'Platform', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Records written', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Left out (why)', 'senw-crm' ); ?></th><th></th></tr></thead>
+					<tbody>
+					<?php foreach ( $exports as $senw_x ) : ?>
+						<tr data-export="<?php echo esc_attr( (string) $senw_x['id'] ); ?>"><td><?php echo esc_html( SENW_CRM_Admin::label( SENW_CRM_Lists::platforms(), $senw_x['platform'] ) ); ?></td><td><?php echo esc_html( $senw_x['status'] ); ?></td>
+							<td class="senw-export-out"><?php echo esc_html( number_format_i18n( (int) $senw_x['rows_out'] ) ); ?></td>
+							<td class="senw-export-blocked"><?php echo esc_html( number_format_i18n( (int) $senw_x['rows_blocked'] ) ); ?>
+							<?php foreach ( (array) json_decode( (string) $senw_x['blocked_by'], true ) as $senw_rule => $senw_n ) : ?>
+								<code><?php echo esc_html( (string) $senw_rule ); ?></code> <?php echo esc_html( (string) $senw_n ); ?>
+							<?php endforeach; ?></td>
+							<td><?php if ( 'done' === $senw_x['status'] ) : ?><a class="senw-export-download" href="<?php echo esc_url( wp_nonce_url( admin_url( 'admin-post.php?action=' . SENW_CRM_Lists::FETCH . '&export=' . (int) $senw_x['id'] ), SENW_CRM_Lists::FETCH . '_' . (int) $senw_x['id'] ) ); ?>"><?php esc_html_e( 'Download CSV', 'senw-crm' ); ?></a><?php endif; ?></td></tr>
+					<?php endforeach; ?>
+					</tbody>
+				</table>
+			<?php endif; ?>
+		<?php endif; ?>
 		<?php if ( $errors ) : ?>
 			<h2><?php esc_html_e( 'Rows set aside', 'senw-crm' ); ?></h2>
 			<table class="wp-list-table widefat striped" id="senw-list-errors">

@@ -1,0 +1,1 @@
+"""Exports of scrubbed, consented records in each platform's format."""
