@@ -84,6 +84,9 @@ class Config:
     skiptrace_webhook_secret: str = ""
     skiptrace_async: bool = False
     skiptrace_refresh_days: int = 90
+    # List data provider (HTTP adapter; empty: CSV upload is the only provider).
+    list_provider_url: str = ""
+    list_provider_key: str = ""
     outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
@@ -120,6 +123,8 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_SKIPTRACE_WEBHOOK_SECRET": ("skiptrace_webhook_secret", lambda n, v: v),
     "SENW_SKIPTRACE_ASYNC": ("skiptrace_async", _bool),
     "SENW_SKIPTRACE_REFRESH_DAYS": ("skiptrace_refresh_days", _int),
+    "SENW_LIST_PROVIDER_URL": ("list_provider_url", _url),
+    "SENW_LIST_PROVIDER_KEY": ("list_provider_key", lambda n, v: v),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),
     "SENW_OUTBOX_BATCH": ("outbox_batch", _int),
     "SENW_MLS_SYNC_MINUTES": ("mls_sync_minutes", _int),

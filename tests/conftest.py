@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from standins import SendGridStandIn, SkipTraceStandIn, TwilioStandIn
+from standins import ListProviderStandIn, SendGridStandIn, SkipTraceStandIn, TwilioStandIn
 
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
@@ -35,9 +35,11 @@ class Standins:
     sendgrid: SendGridStandIn
     twilio: TwilioStandIn
     skiptrace: SkipTraceStandIn
+    lists: ListProviderStandIn
 
     def env(self) -> dict[str, str]:
-        return {**self.sendgrid.env(), **self.twilio.env(), **self.skiptrace.env()}
+        return {**self.sendgrid.env(), **self.twilio.env(), **self.skiptrace.env(),
+                **self.lists.env()}
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +47,13 @@ def standins() -> Iterator[Standins]:
     """Local SendGrid and Twilio stand-ins, started before the stack so every
     process (workers included) sends to them through the real SDK clients."""
     ins = Standins(SendGridStandIn().start(), TwilioStandIn().start(),  # type: ignore[arg-type]
-                   SkipTraceStandIn().start())  # type: ignore[arg-type]
+                   SkipTraceStandIn().start(),  # type: ignore[arg-type]
+                   ListProviderStandIn().start())  # type: ignore[arg-type]
     yield ins
     ins.sendgrid.stop()
     ins.twilio.stop()
     ins.skiptrace.stop()
+    ins.lists.stop()
 
 
 @pytest.fixture(scope="session")

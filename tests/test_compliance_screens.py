@@ -60,12 +60,14 @@ def test_agent_records_an_opt_out_and_the_next_text_is_blocked(page, crm, db, ag
     login(page, crm, "agent1")
     page.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead}")
     assert "No opt-outs." in page.inner_text("#senw-lead-opt-outs")
+    assert "on no do-not-call list" in page.inner_text("#senw-lead-scrub")
     page.check("#senw-opt-out-sms")
     page.fill("#senw-opt-out-note", "Asked on the phone")
     with page.expect_navigation():
         page.click("#senw-opt-out-submit")
     assert "Opt-out recorded" in page.inner_text(".notice")
     assert "Texts" in page.inner_text("#senw-lead-opt-outs")
+    assert "internal" in page.inner_text("#senw-lead-scrub")      # the internal list, at once
     assert "withdrawn" in page.inner_text("#senw-lead-consent")
     with db.Session.begin() as s:
         d = decide(s, Request(channel="sms", purpose="transactional", person_id=pid,

@@ -43,3 +43,23 @@ def import_list(list_id: int, file: str, mapping: dict[str, str]) -> dict[str, A
     path.unlink(missing_ok=True)
     log.info("list %s imported: %s", list_id, result)
     return result
+
+
+def pull_list(list_id: int) -> dict[str, Any]:
+    """A list pulled from the data provider by its saved criteria (topic 'list.pull')."""
+    import json
+
+    from ..lists.providers import HttpListProvider, clean_criteria, pull_into_list
+
+    cfg = load_config()
+    db = get_db()
+    if not cfg.list_provider_url:
+        raise RuntimeError("SENW_LIST_PROVIDER_URL is not set")
+    with db.engine.connect() as conn:
+        row = conn.execute(db.sql("SELECT status, criteria FROM {t:lists} WHERE id = :l"),
+                           {"l": int(list_id)}).first()
+    if row is None or row.status in ("done", "failed"):
+        return {"status": row.status if row else None}
+    criteria, _ = clean_criteria(json.loads(row.criteria or "{}"))
+    provider = HttpListProvider(cfg.list_provider_url, cfg.list_provider_key, cfg.http_timeout)
+    return pull_into_list(db.Session, int(list_id), provider, criteria, cfg.default_region)

@@ -23,6 +23,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     "list.import": ("sidecar.jobs.lists.import_list", "low"),
+    "list.pull": ("sidecar.jobs.lists.pull_list", "low"),
     "skiptrace.run": ("sidecar.jobs.skiptrace.run", "low"),
     "export.run": ("sidecar.jobs.exports.run_export", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).

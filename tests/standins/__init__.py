@@ -2,8 +2,9 @@
 (SendGrid, Twilio, a skip-trace provider). They answer like the documented APIs, check what the real
 SDKs send, record every request for assertions, and can be told to fail."""
 from .base import Recorded, StandIn
+from .listprovider import ListProviderStandIn
 from .sendgrid import SendGridStandIn
 from .skiptrace import SkipTraceStandIn
 from .twilio import TwilioStandIn
 
-__all__ = ["Recorded", "SendGridStandIn", "SkipTraceStandIn", "StandIn", "TwilioStandIn"]
+__all__ = ["ListProviderStandIn", "Recorded", "SendGridStandIn", "SkipTraceStandIn", "StandIn", "TwilioStandIn"]

@@ -360,9 +360,28 @@ class SENW_CRM_Compliance {
 				'lead'     => $lead,
 				'can_edit' => $can_edit,
 				'opt_outs' => self::opt_outs_for( (int) $lead['person_id'] ),
+				'scrubs'   => self::scrub_person( (int) $lead['person_id'] ),
 				'post_url' => admin_url( 'admin-post.php' ),
 			)
 		);
+	}
+
+	/**
+	 * Each of the person's phones with the lists it is on and the registry date
+	 * (the sidecar's scrub); null when the sidecar cannot say right now.
+	 */
+	public static function scrub_person( $person_id ) {
+		global $wpdb;
+		// phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$phones = $wpdb->get_col( $wpdb->prepare( 'SELECT phone_e164 FROM `' . self::t( 'person_phones' ) . "` WHERE person_id = %d AND phone_e164 LIKE '+1%%' ORDER BY is_primary DESC, id LIMIT 10", $person_id ) );
+		if ( ! $phones ) {
+			return array();
+		}
+		$result = SENW_CRM_Sidecar::signed_request( 'POST', '/internal/compliance/scrub', array( 'phones' => array_values( $phones ) ), 2.0 );
+		if ( is_wp_error( $result ) || 200 !== $result['status'] || ! isset( $result['json']['results'] ) ) {
+			return null;
+		}
+		return (array) $result['json']['results'];
 	}
 
 	/** admin-post.php?action=senw_crm_lead_opt_out: the agent withdraws the lead's consent. */

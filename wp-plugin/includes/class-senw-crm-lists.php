@@ -18,6 +18,9 @@ class SENW_CRM_Lists {
 	const PREVIEW = 5;
 	const EXPORT  = 'senw_crm_list_export';
 	const FETCH   = 'senw_crm_export_download';
+	const PULL    = 'senw_crm_list_pull';
+	/** Criteria field => label (sidecar/lists/providers.py CRITERIA). */
+	const CRITERIA = array( 'city', 'zip', 'property_type', 'min_value', 'max_value', 'owner_type', 'min_equity_pct', 'min_years_owned', 'status' );
 
 	/** Export platform => label (sidecar/exports/platforms.py PLATFORMS). */
 	public static function platforms() {
@@ -59,6 +62,7 @@ class SENW_CRM_Lists {
 		add_action( 'admin_post_' . self::START, array( __CLASS__, 'handle_start' ) );
 		add_action( 'admin_post_' . self::EXPORT, array( __CLASS__, 'handle_export' ) );
 		add_action( 'admin_post_' . self::FETCH, array( __CLASS__, 'download' ) );
+		add_action( 'admin_post_' . self::PULL, array( __CLASS__, 'handle_pull' ) );
 	}
 
 	public static function messages() {
@@ -69,6 +73,8 @@ class SENW_CRM_Lists {
 			'list_started'  => __( 'Import started.', 'senw-crm' ),
 			'list_no_map'   => __( 'Map at least one column to a name field and one to a phone, email or mailing address.', 'senw-crm' ),
 			'export_queued' => __( 'Export started: only records the compliance gate allows are written.', 'senw-crm' ),
+			'pull_queued'   => __( 'List requested from the provider: it imports like an uploaded file.', 'senw-crm' ),
+			'pull_bad'      => __( 'Give the list a name; values must be numbers where asked.', 'senw-crm' ),
 		);
 	}
 
@@ -151,6 +157,7 @@ class SENW_CRM_Lists {
 			// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared -- table names from prefix.
 			// Per list: responses attributed to it, leads and deals of its people since the list.
 			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT s.*, (SELECT COUNT(*) FROM `' . self::t( 'responses' ) . '` r WHERE r.list_id = s.id) AS responses, (SELECT COUNT(DISTINCT l.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'leads' ) . '` l ON l.person_id = m.person_id AND l.created_at >= s.created_at WHERE m.list_id = s.id) AS leads, (SELECT COUNT(DISTINCT d.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'deals' ) . '` d ON d.person_id = m.person_id AND d.created_at >= s.created_at WHERE m.list_id = s.id) AS deals FROM `' . self::t( 'lists' ) . '` s ORDER BY s.id DESC LIMIT 100', ARRAY_A ),
+			'criteria' => $wpdb->get_results( 'SELECT id, name, criteria FROM `' . self::t( 'list_criteria' ) . '` ORDER BY name LIMIT 100', ARRAY_A ),
 			'mappings' => $wpdb->get_results( 'SELECT id, name, mapping FROM `' . self::t( 'import_mappings' ) . '` ORDER BY name', ARRAY_A ),
 			'exports'  => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM `' . self::t( 'exports' ) . '` WHERE list_id = %d ORDER BY id DESC LIMIT 20', $id ), ARRAY_A ) : array(),
 			'errors'   => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT row_no, kind, field, reason FROM `' . self::t( 'import_errors' ) . '` WHERE list_id = %d ORDER BY row_no, field LIMIT 500', $id ), ARRAY_A ) : array(),
@@ -313,6 +320,52 @@ class SENW_CRM_Lists {
 		header( 'Content-Disposition: attachment; filename="' . basename( $path ) . '"' );
 		header( 'X-Content-Type-Options: nosniff' );
 		readfile( $path ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- the sidecar's finished file.
+		exit;
+	}
+
+
+	/** admin-post.php?action=senw_crm_list_pull: a list from the data provider by criteria (saved if named). */
+	public static function handle_pull() {
+		global $wpdb;
+		if ( ! current_user_can( self::CAP ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage lists.', 'senw-crm' ), 403 );
+		}
+		check_admin_referer( self::PULL );
+		$back     = admin_url( 'admin.php?page=' . self::SLUG );
+		$name     = isset( $_POST['list_name'] ) ? substr( sanitize_text_field( wp_unslash( $_POST['list_name'] ) ), 0, 150 ) : '';
+		$criteria = array();
+		foreach ( self::CRITERIA as $key ) {
+			$value = isset( $_POST[ 'c_' . $key ] ) ? sanitize_text_field( wp_unslash( $_POST[ 'c_' . $key ] ) ) : '';
+			if ( '' === $value ) {
+				continue;
+			}
+			if ( in_array( $key, array( 'min_value', 'max_value', 'min_equity_pct', 'min_years_owned' ), true ) && ! is_numeric( $value ) ) {
+				wp_safe_redirect( add_query_arg( 'senw_error', 'pull_bad', $back ) );
+				exit;
+			}
+			$criteria[ $key ] = $value;
+		}
+		if ( '' === $name ) {
+			wp_safe_redirect( add_query_arg( 'senw_error', 'pull_bad', $back ) );
+			exit;
+		}
+		$save = isset( $_POST['save_criteria'] ) ? substr( sanitize_text_field( wp_unslash( $_POST['save_criteria'] ) ), 0, 150 ) : '';
+		if ( '' !== $save ) {
+			$wpdb->insert( self::t( 'list_criteria' ), array( 'name' => $save, 'criteria' => wp_json_encode( $criteria ), 'created_by' => get_current_user_id() ), array( '%s', '%s', '%d' ) );
+		}
+		SENW_CRM_Db::begin();
+		$ok  = $wpdb->insert( self::t( 'lists' ), array( 'name' => $name, 'source' => 'provider', 'criteria' => wp_json_encode( (object) $criteria ), 'status' => 'queued', 'created_by' => get_current_user_id() ), array( '%s', '%s', '%s', '%s', '%d' ) );
+		$lid = (int) $wpdb->insert_id;
+		$ok  = $ok && $wpdb->insert( self::t( 'outbox' ), array( 'topic' => 'list.pull', 'queue' => 'low', 'payload' => wp_json_encode( array( 'list_id' => $lid ) ) ), array( '%s', '%s', '%s' ) );
+		$box = (int) $wpdb->insert_id;
+		if ( ! $ok || ! SENW_CRM_Db::commit() ) {
+			SENW_CRM_Db::rollback();
+			wp_safe_redirect( add_query_arg( 'senw_error', 'save_failed', $back ) );
+			exit;
+		}
+		SENW_CRM_Audit::log( 'pull', 'list', $lid, $criteria );
+		SENW_CRM_Sidecar::kick_outbox( $box );
+		wp_safe_redirect( add_query_arg( array( 'list' => $lid, 'senw_notice' => 'pull_queued' ), $back ) );
 		exit;
 	}
 }

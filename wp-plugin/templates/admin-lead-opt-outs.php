@@ -1,7 +1,8 @@
 <?php
 /**
  * Lead page box: the lead's opt-outs and the agent's form to withdraw consent.
- * Variables: $lead, $can_edit, $opt_outs, $post_url.
+ * Variables: $lead, $can_edit, $opt_outs, $scrubs (each phone's Do-Not-Call
+ * scrub, or null when the sidecar cannot say), $post_url.
  *
  * @package senw-crm
  */
@@ -27,6 +28,17 @@ $senw_channels = array(
 			<?php foreach ( $opt_outs as $senw_o ) : ?>
 				<li><strong><?php echo esc_html( SENW_CRM_Admin::label( $senw_channels, $senw_o['channel'] ) ); ?></strong>
 					<?php echo esc_html( ( '' !== $senw_o['address'] ? SENW_CRM_Phone::display( $senw_o['address'] ) . ' · ' : '' ) . $senw_o['source'] . ' · ' . SENW_CRM_Admin::local_time( $senw_o['created_at'] ) ); ?></li>
+			<?php endforeach; ?>
+			</ul>
+		<?php endif; ?>
+		<?php if ( null === $scrubs ) : ?>
+			<p class="senw-scrub"><?php esc_html_e( 'Do-Not-Call check unavailable right now.', 'senw-crm' ); ?></p>
+		<?php else : ?>
+			<ul class="senw-scrubs" id="senw-lead-scrub">
+			<?php foreach ( $scrubs as $senw_s ) : ?>
+				<li><?php echo esc_html( SENW_CRM_Phone::display( (string) $senw_s['phone'] ) ); ?>:
+					<?php echo esc_html( $senw_s['lists'] ? implode( ', ', (array) $senw_s['lists'] ) : __( 'on no do-not-call list', 'senw-crm' ) ); ?>
+					<small>(<?php echo esc_html( $senw_s['registry_date'] ? sprintf( /* translators: %s: date */ __( 'registry copy of %s', 'senw-crm' ), $senw_s['registry_date'] ) : __( 'no registry copy for this area code', 'senw-crm' ) ); ?>)</small></li>
 			<?php endforeach; ?>
 			</ul>
 		<?php endif; ?>

@@ -1,6 +1,7 @@
 <?php
 /**
- * CRM > Lists. Variables: $list (row or null: the index), $lists, $mappings
+ * CRM > Lists. Variables: $list (row or null: the index), $lists, $criteria
+ * (saved list criteria), $mappings
  * (saved column mappings), $errors (the list's set-aside rows), $preview
  * (array( header, rows ) of a pending upload), $exports (of this list),
  * $fields, $notices, $post_url.
@@ -35,6 +36,41 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 		<input type="number" id="senw-list-cost" name="cost" min="0" step="0.01" class="small-text" value="0">
 		<input type="file" id="senw-list-file" name="list_file" accept=".csv,text/csv">
 		<button type="submit" class="button button-primary" id="senw-list-submit"><?php esc_html_e( 'Upload CSV', 'senw-crm' ); ?></button>
+	</form>
+	<h2><?php esc_html_e( 'Pull a list from the data provider', 'senw-crm' ); ?></h2>
+	<?php
+	// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- choosing saved criteria to prefill.
+	$senw_cid  = isset( $_GET['criteria'] ) ? absint( $_GET['criteria'] ) : 0;
+	$senw_pick = array();
+	foreach ( $criteria as $senw_c ) {
+		if ( (int) $senw_c['id'] === $senw_cid ) {
+			$senw_pick = (array) json_decode( (string) $senw_c['criteria'], true );
+		}
+	}
+	$senw_labels = array(
+		'city'            => __( 'City', 'senw-crm' ),
+		'zip'             => __( 'ZIP', 'senw-crm' ),
+		'property_type'   => __( 'Property type', 'senw-crm' ),
+		'min_value'       => __( 'Value from', 'senw-crm' ),
+		'max_value'       => __( 'Value to', 'senw-crm' ),
+		'owner_type'      => __( 'Owner type (absentee, owner_occupied, corporate)', 'senw-crm' ),
+		'min_equity_pct'  => __( 'Equity at least (%)', 'senw-crm' ),
+		'min_years_owned' => __( 'Owned at least (years)', 'senw-crm' ),
+		'status'          => __( 'Status (pre_foreclosure, expired_listing, vacant, probate, tax_delinquent)', 'senw-crm' ),
+	);
+	?>
+	<?php foreach ( $criteria as $senw_c ) : ?>
+		<a class="senw-saved-criteria" href="<?php echo esc_url( admin_url( 'admin.php?page=' . SENW_CRM_Lists::SLUG . '&criteria=' . (int) $senw_c['id'] ) ); ?>"><?php echo esc_html( $senw_c['name'] ); ?></a>
+	<?php endforeach; ?>
+	<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-list-pull">
+		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::PULL ); ?>">
+		<?php wp_nonce_field( SENW_CRM_Lists::PULL ); ?>
+		<?php foreach ( $senw_labels as $senw_key => $senw_label ) : ?>
+			<label><?php echo esc_html( $senw_label ); ?> <input type="text" name="c_<?php echo esc_attr( $senw_key ); ?>" id="senw-c-<?php echo esc_attr( $senw_key ); ?>" class="small-text" value="<?php echo esc_attr( isset( $senw_pick[ $senw_key ] ) ? (string) $senw_pick[ $senw_key ] : '' ); ?>"></label>
+		<?php endforeach; ?>
+		<br><label><?php esc_html_e( 'List name', 'senw-crm' ); ?> <input type="text" name="list_name" id="senw-pull-name" required></label>
+		<label><?php esc_html_e( 'Save criteria as (optional)', 'senw-crm' ); ?> <input type="text" name="save_criteria" id="senw-pull-save"></label>
+		<button type="submit" class="button" id="senw-pull-submit"><?php esc_html_e( 'Pull list', 'senw-crm' ); ?></button>
 	</form>
 	<table class="wp-list-table widefat striped" id="senw-lists">
 		<thead><tr><th><?php esc_html_e( 'List', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'New people', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched existing', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Duplicates', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Bad rows', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Responses', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Leads', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Deals', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost per lead', 'senw-crm' ); ?></th></tr></thead>
