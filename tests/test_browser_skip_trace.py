@@ -4,11 +4,21 @@ DNC flag, emails, cost per match); on a lead page a manager traces the lead
 and its agent sees the result without the (billed) trace button."""
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 
 from compliance_helpers import person, phone, wait_for
 from conftest import login
 from test_skip_trace import digits, make_list
+
+ARTIFACTS = Path(os.environ.get("SENW_TEST_ARTIFACTS",
+                                Path(__file__).resolve().parent.parent / "test-artifacts"))
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def batch_status(db, column: str, value: int) -> str | None:
@@ -43,6 +53,7 @@ def test_manager_traces_a_list_and_sees_the_results(page, crm, db, standins) -> 
     assert phones[1].startswith("#2 ") and "landline" in phones[1] and "DNC" in phones[1]
     assert "added" in phones[0]
     assert f"gus.{t}@example.com" in found.inner_text()
+    shot(page, "skip-trace-list")
     # A second trace right away sends nobody: both were traced recently.
     calls = len(st.matching("/v1/skiptrace/batch"))
     with page.expect_navigation():
@@ -79,6 +90,7 @@ def test_lead_page_trace_by_a_manager_shown_to_the_agent(page, crm, db, agents, 
     page.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead}")
     box = page.inner_text("#senw-skip-trace")
     assert "mobile" in box and "added" in box and "$0.15" in box
+    shot(page, "skip-trace-lead")
     with db.engine.connect() as conn:
         assert conn.execute(db.sql("SELECT person_id FROM {t:person_phones} WHERE phone_e164 ="
                                    " :v"), {"v": found}).scalar() == pid

@@ -34,7 +34,13 @@ $senw_money    = static function ( $cents ) {
 			<span class="description"><?php esc_html_e( 'People traced recently are not traced (or billed) again.', 'senw-crm' ); ?></span></p>
 		</form>
 	<?php endif; ?>
-	<?php if ( $batches ) : ?>
+	<?php if ( $batches && 'lead' === $context ) : ?>
+		<ul id="senw-skip-trace-batches">
+		<?php foreach ( $batches as $senw_b ) : ?>
+			<li class="senw-skip-trace-batch"><?php echo esc_html( SENW_CRM_Admin::local_time( $senw_b['created_at'] ) . ' · ' . $senw_b['status'] . ( (int) $senw_b['skipped_recent'] ? ' · ' . __( 'traced recently, not sent', 'senw-crm' ) : '' ) . ( (int) $senw_b['no_address'] ? ' · ' . __( 'no address to trace by', 'senw-crm' ) : '' ) . ( (int) $senw_b['matched'] + (int) $senw_b['no_match'] ? ' · ' . ( (int) $senw_b['matched'] ? __( 'matched', 'senw-crm' ) : __( 'no match', 'senw-crm' ) ) : '' ) . ' · ' . $senw_money( $senw_b['cost_cents'] ) ); ?><?php if ( '' !== $senw_b['error'] ) : ?><br><span class="senw-msg-error"><?php echo esc_html( $senw_b['error'] ); ?></span><?php endif; ?></li>
+		<?php endforeach; ?>
+		</ul>
+	<?php elseif ( $batches ) : ?>
 		<table class="wp-list-table widefat striped" id="senw-skip-trace-batches">
 			<thead><tr><th><?php esc_html_e( 'Started', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Status', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Traced', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Matched', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Phones / emails added', 'senw-crm' ); ?></th><th><?php esc_html_e( 'Cost', 'senw-crm' ); ?></th></tr></thead>
 			<tbody>
@@ -59,12 +65,12 @@ $senw_money    = static function ( $cents ) {
 			<?php foreach ( $found as $senw_f ) : ?>
 				<tr class="senw-skip-trace-person" data-person="<?php echo esc_attr( (string) $senw_f['person_id'] ); ?>">
 					<?php if ( 'list' === $context ) : ?><td><?php echo esc_html( trim( $senw_f['first_name'] . ' ' . $senw_f['last_name'] ) ); ?></td><?php endif; ?>
-					<td><ul>
+					<td><ul style="margin:0">
 					<?php foreach ( $senw_f['phones'] as $senw_p ) : ?>
 						<li class="senw-st-phone" data-phone="<?php echo esc_attr( $senw_p['phone_e164'] ); ?>"><?php echo esc_html( '#' . (int) $senw_p['phone_rank'] . ' ' . SENW_CRM_Phone::display( $senw_p['phone_e164'] ) . ' · ' . $senw_p['line_type'] . ( (int) $senw_p['dnc'] ? ' · ' . __( 'DNC', 'senw-crm' ) : '' ) . ' · ' . SENW_CRM_Admin::label( $senw_outcomes, $senw_p['outcome'] ) ); ?></li>
 					<?php endforeach; ?>
 					</ul></td>
-					<td><ul>
+					<td><ul style="margin:0">
 					<?php foreach ( $senw_f['emails'] as $senw_e ) : ?>
 						<li class="senw-st-email"><?php echo esc_html( $senw_e['email'] . ' · ' . SENW_CRM_Admin::label( $senw_outcomes, $senw_e['outcome'] ) ); ?></li>
 					<?php endforeach; ?>
