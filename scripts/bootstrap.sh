@@ -10,7 +10,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # 1. Debian packages --------------------------------------------------------
-PKGS=(mariadb-server mariadb-client redis-server php-cli php-mysql php-curl php-mbstring php-xml
+PKGS=(mariadb-server mariadb-client redis-server php-cli php-mysql php-curl php-mbstring php-xml php-zip
       wordpress chromium python3-venv curl)
 # Node.js and npm build the plugin's front-end bundles (wp-plugin/js-src); a
 # machine that already has them (any source) keeps its own.

@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "sidecar.api.health:bp",
     "sidecar.api.internal:bp",
     "sidecar.notify.webhooks:bp",
+    "sidecar.api.engagement:bp",
     "sidecar.compliance.api:bp",
     "sidecar.conversations.api:bp",
     "sidecar.conversations.webhooks:bp",

@@ -186,9 +186,11 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     with db.engine.connect() as conn:
         row = conn.execute(db.sql("SELECT status, delivered_at, opened_at FROM {t:messages} WHERE"
                                   " id = :i"), {"i": got.message_id}).one()
+        # the open went through the engagement intake: once, about this message
         opens = conn.execute(db.sql("SELECT COUNT(*) FROM {t:events} WHERE event_type ="
-                                    " 'EmailOpened' AND object_key = :m"),
-                             {"m": str(got.message_id)}).scalar()
+                                    " 'EmailOpened' AND person_id = :p AND"
+                                    " JSON_VALUE(details, '$.message_id') = :m"),
+                             {"p": pid, "m": got.message_id}).scalar()
         spam = conn.execute(db.sql("SELECT COUNT(*) FROM {t:opt_outs} WHERE address = :a"),
                             {"a": email}).scalar()
     assert row.status == "delivered" and row.delivered_at and row.opened_at
@@ -207,6 +209,17 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     inbound = [m for m in messages(db, pid) if m.direction == "inbound" and m.channel == "email"]
     assert len(inbound) == 1 and inbound[0].body == "Sounds good!"
     assert inbound[0].in_reply_to == got.message_id
+    # An emailed "unsubscribe" is an opt-out of marketing email at once.
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("UPDATE {t:opt_outs} SET lifted_at = NOW(3) WHERE address = :a"),
+                     {"a": email})
+    r = standins.sendgrid.post_inbound(crm.sidecar_url, email, "Re: Hello",
+                                       "Please unsubscribe me from these emails.")
+    assert r.status_code == 200
+    with db.engine.connect() as conn:
+        sources = conn.execute(db.sql("SELECT source FROM {t:opt_outs} WHERE address = :a AND"
+                                      " lifted_at IS NULL"), {"a": email}).scalars().all()
+    assert sources == ["email_reply"]
     bad = requests.post(crm.sidecar_url + "/webhooks/sendgrid/inbound/wrong-token",
                         files={"from": (None, email)}, timeout=30)
     assert bad.status_code == 403

@@ -161,7 +161,7 @@ def test_listing_text_is_escaped(seeded, wordpress, page):
         assert "&lt;img src=x onerror=" in body
 
 
-def test_listing_page_form_creates_linked_lead_and_event(seeded, db, wordpress, page):
+def test_listing_page_form_creates_linked_lead_and_event(seeded, db, wordpress, crm, page):
     email = f"buyer.{uuid.uuid4().hex[:8]}@example.com"
     page.goto(f"/listings/?city={CITIES[0]}&min_beds=2")
     card = page.locator(".senw-listing-card").first

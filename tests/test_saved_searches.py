@@ -216,3 +216,45 @@ def test_agent_saves_a_search_for_a_lead_from_the_lead_page(page, api, db, wordp
     login(page, wordpress, "agent3")
     resp = page.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead_id}")
     assert resp is not None and resp.status == 403
+
+
+def test_opens_and_clicks_of_a_listing_alert_are_the_leads_engagement(
+        crm, db, api, wordpress, standins) -> None:
+    """A listing alert's open and click (SendGrid's signed Event Webhook) become
+    engagement events of the lead's person through the one intake, once each."""
+    tag = secrets.token_hex(3)
+    email = f"opal.{tag}@example.com"
+    r = api("manager").post(wordpress.wp_url + "/wp-json/senw-crm/v1/leads", json={
+        "first_name": "Opal", "last_name": f"Opens{tag}", "email": email,
+        "agent_id": wordpress.users["agent1"], "consent": True}, timeout=30)
+    assert r.status_code == 201, r.text
+    lead = r.json()
+    pid = create_search(wordpress, {}, email, lead_id=lead["id"], person_id=lead["person_id"])
+    key = f"OPEN{tag}"
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("INSERT INTO {t:consents} (person_id, lead_id, channel, granted, consent_text)"
+                            " VALUES (:p, :l, 'email', 1, 'ok')"), {"p": lead["person_id"], "l": lead["id"]})
+        conn.execute(db.sql("INSERT INTO {t:alert_matches} (prospecting_id, listing_key, reason, list_price)"
+                            " VALUES (:p, :k, 'new', 410000)"), {"p": pid, "k": key})
+        conn.execute(db.sql("INSERT INTO {t:properties} (feed_id, ListingKey, StandardStatus, ListPrice,"
+                            " City, UnparsedAddress, ModificationTimestamp, searchable) VALUES ('testopen', :k,"
+                            " 'Active', 410000, 'Opalton', '9 Open Lane', UTC_TIMESTAMP(), 0)"), {"k": key})
+    assert send_alert(db, load_config(), pid) == "sent"
+    mail = [m for m in standins.sendgrid.stored if m["to_email"] == email][-1]
+    url = crm.sidecar_url + "/webhooks/sendgrid/events"
+    events = [standins.sendgrid.event("open", mail), standins.sendgrid.event("click", mail)]
+    first = standins.sendgrid.post_events(url, events)
+    assert first.status_code == 200 and first.json()["applied"] == 2, first.text
+    again = standins.sendgrid.post_events(url, events)
+    assert again.json()["duplicate"] == 2
+    with db.engine.connect() as conn:
+        got = conn.execute(db.sql(
+            "SELECT event_type, lead_id, source FROM {t:events} WHERE person_id = :p AND event_type"
+            " IN ('EmailOpened', 'EmailClicked') ORDER BY event_type"), {"p": lead["person_id"]}).all()
+        queued = conn.execute(db.sql(
+            "SELECT COUNT(*) FROM {t:outbox} WHERE topic = 'engagement.process' AND"
+            " JSON_VALUE(payload, '$.event_id') IN (SELECT id FROM {t:events} WHERE person_id = :p)"),
+            {"p": lead["person_id"]}).scalar()
+    assert [(g.event_type, g.lead_id, g.source) for g in got] == [
+        ("EmailClicked", lead["id"], "plugin"), ("EmailOpened", lead["id"], "plugin")]
+    assert queued == 2   # scored like every other engagement

@@ -1,11 +1,13 @@
 """The one place messaging engagement becomes events: opens, clicks, replies and
-bounces. Today it writes senw_events rows (InternetTracking shape; these event
-types are ours, RESO defines none for email); the `deals` work's engagement
-intake can be pointed at from here without touching the webhooks."""
+bounces. Opens and clicks of a known person go through the engagement intake
+(sidecar/engagement/intake.py: stored once per key, then scored, and they move
+the person's deals like any other engagement); replies, bounces and events of
+no known person are recorded as senw_events rows of the same shape (these
+event types are ours; RESO defines none for email)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,6 +25,20 @@ def emit(s: Session, kind: str, *, dedupe: str, at: datetime, person_id: int | N
     """Record one engagement event once per `dedupe` key; True when new."""
     db = get_db()
     key = str(uuid.uuid5(_NS, f"{kind}:{dedupe}"))
+    if kind in ("open", "click") and person_id is not None:
+        from ..engagement.intake import store
+
+        when = at if at.tzinfo else at.replace(tzinfo=UTC)
+        details: dict[str, Any] = {"message_id": message_id}
+        if url:
+            details["url"] = url[:2000]
+        result = store(s.connection(), db, [{
+            "event_key": key, "event_type": EVENT_TYPES[kind],
+            "event_timestamp": when.isoformat(), "details": details}],
+            origin="plugin", person_id=person_id)
+        if result.accepted or result.duplicates:
+            return bool(result.accepted)
+        # refused by the intake (say, older than it takes): kept as a plain row
     return bool(s.execute(db.sql(
         "INSERT IGNORE INTO {t:events} (event_key, event_type, event_timestamp, actor_type,"
         " object_type, object_key, person_id, lead_id, referring_url) VALUES (:k, :t, :at,"

@@ -127,19 +127,28 @@ def _inquiry(session: Session, sub: Any, fields: dict[str, Any], person_id: int,
                         {"k": sub.listing_key, "id": lead.id})
 
 
-def _event(session: Session, sub: Any, person_id: int, lead_id: int) -> None:
+def _event(session: Session, sub: Any, person_id: int, lead_id: int, outcome: str) -> None:
+    """The submission as an engagement event (SubmissionOfLeadForm), queued for
+    processing in this transaction; the one that created the lead is its
+    initial score (see sidecar/scoring/engagement.py)."""
+    from ..engagement.intake import enqueue_processing
     from ..leads.devices import device_type
 
     db = get_db()
-    session.execute(db.sql(
+    ins = session.execute(db.sql(
         "INSERT IGNORE INTO {t:events} (event_key, event_type, event_timestamp, actor_type, "
         "actor_key, object_type, object_key, person_id, lead_id, device_type, referring_url, "
-        "user_agent) SELECT :k, 'SubmissionOfLeadForm', :at, 'Client', contact_key, "
-        "'Property', :lk, id, :lead, :dev, :ref, :ua FROM {t:people} WHERE id = :p"),
+        "user_agent, agent_id, source, details) SELECT :k, 'SubmissionOfLeadForm', :at, "
+        "'Client', contact_key, IF(:lk IS NULL, NULL, 'Property'), :lk, id, :lead, :dev, :ref, "
+        ":ua, (SELECT agent_id FROM {t:leads} WHERE id = :lead), 'form', :details "
+        "FROM {t:people} WHERE id = :p"),
         {"k": str(uuid.uuid5(uuid.NAMESPACE_URL, f"senw-submission-{sub.id}")),
          "at": sub.received_at, "lk": sub.listing_key, "lead": lead_id, "p": person_id,
          "dev": device_type(sub.user_agent or ""), "ref": (sub.source_url or None),
-         "ua": (sub.user_agent or None)})
+         "ua": (sub.user_agent or None),
+         "details": json.dumps({"created_lead": outcome != "inquiry", "outcome": outcome})})
+    if ins.rowcount:
+        enqueue_processing(session.connection(), db, int(ins.lastrowid), "SubmissionOfLeadForm")
 
 
 def intake_submission(session: Session, submission_id: int, region: str = "US"
@@ -194,8 +203,7 @@ def intake_submission(session: Session, submission_id: int, region: str = "US"
                       email_owner, phone_owner)
     if outcome != "inquiry":
         refresh_lead_contact_fields(session, person_id)
-    if sub.listing_key:
-        _event(session, sub, person_id, lead_id)
+    _event(session, sub, person_id, lead_id, outcome)
     session.execute(db.sql(
         "UPDATE {t:submissions} SET processed_at = NOW(6), outcome = :o, person_id = :p, "
         "lead_id = :l WHERE id = :id"),

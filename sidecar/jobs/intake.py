@@ -28,5 +28,8 @@ def process_submission(submission_id: int) -> dict[str, Any]:
         log.warning("submission %s not found; nothing to do", submission_id)
         return {"submission_id": submission_id, "state": "missing"}
     result = run_pipeline(db, cfg, intake.lead_id)
+    # the submission's engagement event (written by the intake) is processed now
+    from ..engagement.process import dispatch_now
+    dispatch_now(db, cfg.redis_url)
     result.update({"submission_id": submission_id, "outcome": intake.outcome})
     return result

@@ -18,6 +18,11 @@ TOPICS: dict[str, tuple[str, str]] = {
     "savedsearch.match": ("sidecar.jobs.savedsearch.match_after_sync", "default"),
     "savedsearch.send": ("sidecar.jobs.savedsearch.send_prospecting_alert", "default"),
     "lead.reassigned": ("sidecar.jobs.routing.lead_reassigned", "high"),
+    # Engagement, deals and tasks (sidecar/engagement/, deals/, tasks/)
+    "engagement.process": ("sidecar.jobs.engagement.process", "high"),
+    "alerts.hot_lead": ("sidecar.jobs.engagement.hot_lead", "critical"),
+    "deal.stage_changed": ("sidecar.jobs.engagement.deal_stage_changed", "high"),
+    "links.send": ("sidecar.jobs.engagement.send_link", "high"),
     "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
     "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
@@ -80,7 +85,9 @@ def register_periodic(name: str, job_path: str, queue: str,
                               dict(job_kwargs or {}), timeout)
 
 
-register_periodic("messages.resolve_stuck", "sidecar.jobs.messages.resolve_stuck", "high",
+# On critical: it settles agent alerts left `sending`, and must not wait
+# behind a backlog of new-lead work on high.
+register_periodic("messages.resolve_stuck", "sidecar.jobs.messages.resolve_stuck", "critical",
                   {"seconds": 10}, timeout=120)
 register_periodic("security.purge_nonces", "sidecar.jobs.outbox.purge_request_nonces", "low",
                   {"minutes": 30})
@@ -98,6 +105,11 @@ register_periodic("savedsearch.digests", "sidecar.jobs.savedsearch.send_digests"
 # Speed-to-lead: leads not contacted within their rule's window move on.
 register_periodic("leads.speed_to_lead", "sidecar.jobs.routing.speed_to_lead", "high",
                   {"minutes": 1})
+# Engagement: quiet sessions become timing events; deals without contact get check-ins.
+register_periodic("engagement.sessions", "sidecar.jobs.engagement.sessions", "default",
+                  {"minutes": 1})
+register_periodic("tasks.no_contact", "sidecar.jobs.engagement.no_contact_check_ins", "high",
+                  {"minutes": 30})
 # Campaigns: due steps of running campaigns (and scheduled ones whose time came).
 register_periodic("campaigns.tick", "sidecar.jobs.campaigns.tick", "default", {"minutes": 1},
                   timeout=3600)

@@ -72,6 +72,9 @@ def apply_initial_score(session: Session, lead_id: int) -> Score:
                                         "temperature": temperature,
                                         "reasons": result.reasons})
     audit(session, "score", "lead", lead_id, {"fields": ["score", "temperature"]})
+    # The initial score is the first entry of the engagement score history.
+    from ..scoring.engagement import record_initial
+    record_initial(session, lead_id, result.score, temperature, result.reasons)
     return result
 
 
