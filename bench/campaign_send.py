@@ -62,6 +62,7 @@ def seed(db: Database, n: int) -> dict[str, list[str]]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--recipients", type=int, default=10_000)
+    ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     n = args.recipients
     stack = bench_stack("campaign")
@@ -98,6 +99,11 @@ def main() -> int:
         assert not sms.configured
         t = time.perf_counter()
         total = {"sent": 0, "blocked": 0, "rules": {}}
+        prof = None
+        if args.profile:
+            import cProfile
+            prof = cProfile.Profile()
+            prof.enable()
         while True:
             r = run_campaigns(db, cfg, now=at, sms_client=sms, only=int(cid))
             total["sent"] += r.sent
@@ -107,6 +113,10 @@ def main() -> int:
             if r.sent + r.blocked + r.deferred == 0:
                 break
         gated = time.perf_counter() - t
+        if prof is not None:
+            import pstats
+            prof.disable()
+            pstats.Stats(prof).sort_stats("tottime").print_stats(12)
 
         t = time.perf_counter()
         for i in range(1, n + 1):

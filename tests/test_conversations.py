@@ -223,3 +223,28 @@ def test_signed_sendgrid_events_count_once_and_forgeries_are_refused(
     bad = requests.post(crm.sidecar_url + "/webhooks/sendgrid/inbound/wrong-token",
                         files={"from": (None, email)}, timeout=30)
     assert bad.status_code == 403
+
+
+def test_manager_adds_a_template_and_an_agent_sends_with_it(page, browser, crm, db, agents,
+                                                            standins) -> None:
+    tag = secrets.token_hex(3)
+    login(page, crm, "manager")
+    page.goto("/wp-admin/admin.php?page=senw-crm-templates")
+    page.fill("#senw-template-name", f"Open house {tag}")
+    page.select_option("#senw-template-channel", "sms")
+    page.fill("#senw-template-body", "Hi {first_name}, {agent_name} here: open house Sunday! {x}")
+    with page.expect_navigation():
+        page.click("#senw-template-save")
+    assert f"Open house {tag}" in page.inner_text("#senw-templates")
+
+    number, _, lead = textable_lead(db, agents["agent1"])
+    agent = browser.new_context(base_url=crm.wp_url).new_page()
+    login(agent, crm, "agent1")
+    agent.goto(f"/wp-admin/admin.php?page=senw-crm-lead&lead={lead}")
+    agent.select_option("#senw-send-template", label=f"Text: Open house {tag}")
+    with agent.expect_navigation():
+        agent.click("#senw-send-submit")
+    sent = wait_for(lambda: [m for m in standins.twilio.sent() if m["To"] == number])
+    # Known merge fields filled in, an unknown one left as typed.
+    assert sent[0]["Body"].startswith("Hi Casey, ") and sent[0]["Body"].endswith("Sunday! {x}")
+    agent.context.close()

@@ -34,6 +34,7 @@ EXPECT: dict[str, frozenset[str]] = {
     "senw-crm-campaigns": SENIOR,
     "senw-crm-compliance": SENIOR,
     "senw-crm-dnc": SENIOR,
+    "senw-crm-templates": SENIOR,
     # Deals (every CRM user, their own records).
     "senw-crm-dashboard": CRM,
     "senw-crm-pipeline": CRM,

@@ -37,6 +37,7 @@ foreach ( $senw_crm_options as $senw_crm_option ) {
 delete_metadata( 'user', 0, 'senw_mobile_phone', '', true );
 delete_metadata( 'user', 0, 'senw_crm_leads_per_page', '', true ); // Leads screen's "per page" screen option.
 delete_metadata( 'user', 0, 'senw_crm_properties_per_page', '', true ); // Properties screen's "per page" screen option.
+delete_metadata( 'user', 0, 'senw_crm_smart_lists', '', true ); // Leads list's saved filters.
 
 if ( $senw_crm_drop_tables ) {
 	$senw_crm_tables = $wpdb->get_col( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $wpdb->prefix . 'senw_' ) . '%' ) );

@@ -49,6 +49,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Campaigns',
 		'SENW_CRM_Lists',
 		'SENW_CRM_Bulk',
+		'SENW_CRM_Templates',
 		'SENW_CRM_Skip_Trace',
 		'SENW_CRM_List_Report',
 	);
