@@ -30,6 +30,7 @@ BLUEPRINTS = [
     "sidecar.compliance.api:bp",
     "sidecar.conversations.api:bp",
     "sidecar.conversations.webhooks:bp",
+    "sidecar.skiptrace.webhooks:bp",
 ]
 
 

@@ -74,15 +74,19 @@ class Config:
     # Parse URL (/webhooks/sendgrid/inbound/<token>).
     sendgrid_webhook_key: str = ""
     sendgrid_inbound_token: str = ""
-    # Skip-trace provider (batch API; empty base URL: skip tracing is off).
+    # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
+    webhook_max_age: int = 300
+    # Skip-trace provider (sidecar/skiptrace/client.py): base URL, API key, the
+    # secret its asynchronous results are signed with, whether to use the
+    # asynchronous (webhook) variant, and how many days a trace stays fresh.
     skiptrace_base_url: str = ""
     skiptrace_api_key: str = ""
     skiptrace_webhook_secret: str = ""
+    skiptrace_async: bool = False
+    skiptrace_refresh_days: int = 90
     # List data provider (HTTP adapter; empty: CSV upload is the only provider).
     list_provider_url: str = ""
     list_provider_key: str = ""
-    # Seconds an Event Webhook timestamp may be old (or ahead) before refused.
-    webhook_max_age: int = 300
     outbox_sweep_seconds: int = 2
     outbox_batch: int = 500
     mls_sync_minutes: int = 15
@@ -117,6 +121,8 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_SKIPTRACE_BASE_URL": ("skiptrace_base_url", _url),
     "SENW_SKIPTRACE_API_KEY": ("skiptrace_api_key", lambda n, v: v),
     "SENW_SKIPTRACE_WEBHOOK_SECRET": ("skiptrace_webhook_secret", lambda n, v: v),
+    "SENW_SKIPTRACE_ASYNC": ("skiptrace_async", _bool),
+    "SENW_SKIPTRACE_REFRESH_DAYS": ("skiptrace_refresh_days", _int),
     "SENW_LIST_PROVIDER_URL": ("list_provider_url", _url),
     "SENW_LIST_PROVIDER_KEY": ("list_provider_key", lambda n, v: v),
     "SENW_OUTBOX_SWEEP_SECONDS": ("outbox_sweep_seconds", _int),

@@ -29,6 +29,19 @@ EXPECT: dict[str, frozenset[str]] = {
     "senw-crm-audit": SENIOR,
     "senw-crm-routing": SENIOR,
     "senw-crm-settings": CRM_ADMINS,
+    # Lead generation (leadgen / leadgen2): managers and CRM admins.
+    "senw-crm-lists": SENIOR,
+    "senw-crm-campaigns": SENIOR,
+    "senw-crm-compliance": SENIOR,
+    "senw-crm-dnc": SENIOR,
+    "senw-crm-templates": SENIOR,
+    # Deals (every CRM user, their own records).
+    "senw-crm-dashboard": CRM,
+    "senw-crm-pipeline": CRM,
+    "senw-crm-tasks": CRM,
+    # A deal's page opened without ?deal= refuses everyone (403); who may open
+    # which deal is the deals tests' (record-level) matter.
+    "senw-crm-deal": frozenset(),
 }
 
 MENU_PHP = ADMIN_CONTEXT_PHP + r"""

@@ -153,29 +153,3 @@ def _strip_quoted(text: str) -> str:
             break
         lines.append(line)
     return "\n".join(lines).strip()
-
-
-@bp.post("/skiptrace")
-def skiptrace_results() -> Response:
-    """The asynchronous skip-trace batch's results, HMAC-signed by the provider."""
-    from ..lists.skiptrace import apply_results
-
-    cfg = current_app.config["SENW"]
-    raw = request.get_data(cache=True)
-    sig = request.headers.get("X-Trace-Signature", "")
-    want = hmac.new(cfg.skiptrace_webhook_secret.encode(), raw, hashlib.sha256).hexdigest()
-    if not cfg.skiptrace_webhook_secret or not hmac.compare_digest(want, sig):
-        raise BadWebhookSignature()
-    try:
-        data = json.loads(raw)
-        batch = str(data["batch_id"])[:60]
-    except (ValueError, KeyError, TypeError):
-        raise ValidationFailed({"body": "a batch of results expected"}) from None
-    list_id = request.args.get("list", type=int)
-    with _db().Session.begin() as s:
-        seen = s.execute(_db().sql("DELETE FROM {t:skip_traces} WHERE batch_ref = :b AND status ="
-                                   " 'pending'"), {"b": batch}).rowcount
-        if not seen:
-            return jsonify(duplicate=True)       # unknown or already applied batch
-        counts = apply_results(s, data, list_id, batch_ref=batch, region=cfg.default_region)
-    return jsonify(counts)

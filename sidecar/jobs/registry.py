@@ -29,8 +29,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
     "list.import": ("sidecar.jobs.lists.import_list", "low"),
     "list.pull": ("sidecar.jobs.lists.pull_list", "low"),
+    "skiptrace.run": ("sidecar.jobs.skiptrace.run", "low"),
     "export.run": ("sidecar.jobs.exports.run_export", "low"),
-    "skiptrace.list": ("sidecar.jobs.skiptrace.trace_list", "low"),
     # Pipeline probe: outbox -> RQ -> worker, counted in Redis (senw:ping:<token>).
     "system.ping": ("sidecar.jobs.outbox.ping", "critical"),
 }
@@ -46,6 +46,7 @@ JOB_TIMEOUTS: dict[str, int] = {
     "mls.sync": 3 * 3600,
     "dnc.load": 3 * 3600,
     "list.import": 3 * 3600,
+    "skiptrace.run": 3600,
 }
 
 

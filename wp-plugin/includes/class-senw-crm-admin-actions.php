@@ -42,7 +42,7 @@ class SENW_CRM_Admin_Actions {
 			'search_saved'   => __( 'Saved search created: the lead gets listing alerts for it.', 'senw-crm' ),
 			'search_stopped' => __( 'Listing alerts stopped for that saved search.', 'senw-crm' ),
 			'search_no_email' => __( 'The lead has no email address for listing alerts.', 'senw-crm' ),
-		) + SENW_CRM_Admin_Identity::messages() + SENW_CRM_Compliance::messages() + SENW_CRM_Conversations::messages() + SENW_CRM_Campaigns::messages() + SENW_CRM_Lists::messages() + SENW_CRM_Bulk::messages() + SENW_CRM_Templates::messages();
+		) + SENW_CRM_Admin_Identity::messages() + SENW_CRM_Compliance::messages() + SENW_CRM_Conversations::messages() + SENW_CRM_Campaigns::messages() + SENW_CRM_Lists::messages() + SENW_CRM_Bulk::messages() + SENW_CRM_Templates::messages() + SENW_CRM_Skip_Trace::messages();
 	}
 
 	private static function forbid() {

@@ -18,7 +18,6 @@ class SENW_CRM_Lists {
 	const PREVIEW = 5;
 	const EXPORT  = 'senw_crm_list_export';
 	const FETCH   = 'senw_crm_export_download';
-	const TRACE   = 'senw_crm_list_skiptrace';
 	const PULL    = 'senw_crm_list_pull';
 	/** Criteria field => label (sidecar/lists/providers.py CRITERIA). */
 	const CRITERIA = array( 'city', 'zip', 'property_type', 'min_value', 'max_value', 'owner_type', 'min_equity_pct', 'min_years_owned', 'status' );
@@ -63,7 +62,6 @@ class SENW_CRM_Lists {
 		add_action( 'admin_post_' . self::START, array( __CLASS__, 'handle_start' ) );
 		add_action( 'admin_post_' . self::EXPORT, array( __CLASS__, 'handle_export' ) );
 		add_action( 'admin_post_' . self::FETCH, array( __CLASS__, 'download' ) );
-		add_action( 'admin_post_' . self::TRACE, array( __CLASS__, 'handle_trace' ) );
 		add_action( 'admin_post_' . self::PULL, array( __CLASS__, 'handle_pull' ) );
 	}
 
@@ -77,7 +75,6 @@ class SENW_CRM_Lists {
 			'export_queued' => __( 'Export started: only records the compliance gate allows are written.', 'senw-crm' ),
 			'pull_queued'   => __( 'List requested from the provider: it imports like an uploaded file.', 'senw-crm' ),
 			'pull_bad'      => __( 'Give the list a name; values must be numbers where asked.', 'senw-crm' ),
-			'trace_queued'  => __( 'Skip tracing started: owners traced in the last 90 days are not traced again.', 'senw-crm' ),
 		);
 	}
 
@@ -162,7 +159,6 @@ class SENW_CRM_Lists {
 			'lists'    => $list ? array() : $wpdb->get_results( 'SELECT s.*, (SELECT COUNT(*) FROM `' . self::t( 'responses' ) . '` r WHERE r.list_id = s.id) AS responses, (SELECT COUNT(DISTINCT l.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'leads' ) . '` l ON l.person_id = m.person_id AND l.created_at >= s.created_at WHERE m.list_id = s.id) AS leads, (SELECT COUNT(DISTINCT d.id) FROM `' . self::t( 'list_members' ) . '` m JOIN `' . self::t( 'deals' ) . '` d ON d.person_id = m.person_id AND d.created_at >= s.created_at WHERE m.list_id = s.id) AS deals FROM `' . self::t( 'lists' ) . '` s ORDER BY s.id DESC LIMIT 100', ARRAY_A ),
 			'criteria' => $wpdb->get_results( 'SELECT id, name, criteria FROM `' . self::t( 'list_criteria' ) . '` ORDER BY name LIMIT 100', ARRAY_A ),
 			'mappings' => $wpdb->get_results( 'SELECT id, name, mapping FROM `' . self::t( 'import_mappings' ) . '` ORDER BY name', ARRAY_A ),
-			'traces'   => $list ? $wpdb->get_row( $wpdb->prepare( "SELECT COUNT(*) AS traced, COALESCE(SUM(matched), 0) AS matched, COALESCE(SUM(phones_added), 0) AS phones, COALESCE(SUM(emails_added), 0) AS emails, COALESCE(SUM(cost_cents), 0) AS cost, COALESCE(SUM(status = 'pending'), 0) AS pending FROM `" . self::t( 'skip_traces' ) . '` WHERE list_id = %d', $id ), ARRAY_A ) : null,
 			'exports'  => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT * FROM `' . self::t( 'exports' ) . '` WHERE list_id = %d ORDER BY id DESC LIMIT 20', $id ), ARRAY_A ) : array(),
 			'errors'   => $list ? $wpdb->get_results( $wpdb->prepare( 'SELECT row_no, kind, field, reason FROM `' . self::t( 'import_errors' ) . '` WHERE list_id = %d ORDER BY row_no, field LIMIT 500', $id ), ARRAY_A ) : array(),
 			// phpcs:enable
@@ -327,24 +323,6 @@ class SENW_CRM_Lists {
 		exit;
 	}
 
-	/** admin-post.php?action=senw_crm_list_skiptrace: the list's owners to the skip-trace provider. */
-	public static function handle_trace() {
-		global $wpdb;
-		if ( ! current_user_can( self::CAP ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to skip trace lists.', 'senw-crm' ), 403 );
-		}
-		$id = isset( $_POST['list'] ) ? absint( $_POST['list'] ) : 0;
-		check_admin_referer( self::TRACE . '_' . $id );
-		if ( ! self::get( $id ) ) {
-			wp_die( esc_html__( 'No such list.', 'senw-crm' ), 404 );
-		}
-		$async = ! empty( $_POST['asynchronous'] );
-		$wpdb->insert( self::t( 'outbox' ), array( 'topic' => 'skiptrace.list', 'queue' => 'low', 'payload' => wp_json_encode( array( 'list_id' => $id, 'asynchronous' => $async ) ) ), array( '%s', '%s', '%s' ) );
-		SENW_CRM_Audit::log( 'skiptrace', 'list', $id, array( 'asynchronous' => $async ) );
-		SENW_CRM_Sidecar::kick_outbox( (int) $wpdb->insert_id );
-		wp_safe_redirect( add_query_arg( 'senw_notice', 'trace_queued', admin_url( 'admin.php?page=' . self::SLUG . '&list=' . $id ) ) );
-		exit;
-	}
 
 	/** admin-post.php?action=senw_crm_list_pull: a list from the data provider by criteria (saved if named). */
 	public static function handle_pull() {

@@ -50,6 +50,8 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Lists',
 		'SENW_CRM_Bulk',
 		'SENW_CRM_Templates',
+		'SENW_CRM_Skip_Trace',
+		'SENW_CRM_List_Report',
 	);
 
 	/** @var string|null Why the CRM is disabled, if it is. */

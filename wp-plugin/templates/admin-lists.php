@@ -3,9 +3,8 @@
  * CRM > Lists. Variables: $list (row or null: the index), $lists, $criteria
  * (saved list criteria), $mappings
  * (saved column mappings), $errors (the list's set-aside rows), $preview
- * (array( header, rows ) of a pending upload), $exports (of this list), $traces
- * (skip-trace totals), $fields,
- * $notices, $post_url.
+ * (array( header, rows ) of a pending upload), $exports (of this list),
+ * $fields, $notices, $post_url.
  *
  * @package senw-crm
  */
@@ -141,30 +140,6 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			?>
 		</p>
 		<?php if ( 'done' === $list['status'] ) : ?>
-			<h2><?php esc_html_e( 'Skip tracing', 'senw-crm' ); ?></h2>
-			<p id="senw-trace-summary">
-				<?php
-				echo esc_html(
-					sprintf(
-						/* translators: 1: people traced, 2: matched, 3: phones added, 4: emails added, 5: cost, 6: waiting */
-						__( '%1$d traced, %2$d matched, %3$d phones and %4$d emails added, cost %5$s (%6$d waiting for the provider).', 'senw-crm' ),
-						(int) $traces['traced'],
-						(int) $traces['matched'],
-						(int) $traces['phones'],
-						(int) $traces['emails'],
-						SENW_CRM_Campaigns::money( (int) $traces['cost'] ),
-						(int) $traces['pending']
-					)
-				);
-				?>
-			</p>
-			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-trace-form">
-				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::TRACE ); ?>">
-				<input type="hidden" name="list" value="<?php echo esc_attr( (string) $list['id'] ); ?>">
-				<?php wp_nonce_field( SENW_CRM_Lists::TRACE . '_' . (int) $list['id'] ); ?>
-				<label><input type="checkbox" name="asynchronous" value="1" id="senw-trace-async"> <?php esc_html_e( 'Asynchronous (the provider calls back)', 'senw-crm' ); ?></label>
-				<button type="submit" class="button" id="senw-trace-start"><?php esc_html_e( 'Skip trace this list', 'senw-crm' ); ?></button>
-			</form>
 			<h2><?php esc_html_e( 'Export', 'senw-crm' ); ?></h2>
 			<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-export-form">
 				<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Lists::EXPORT ); ?>">
@@ -202,5 +177,6 @@ $senw_working = $list && in_array( $list['status'], array( 'queued', 'importing'
 			</table>
 		<?php endif; ?>
 	<?php endif; ?>
+	<?php do_action( 'senw_crm_list_detail', $list ); // Sections other modules add (skip tracing). ?>
 <?php endif; ?>
 </div>
