@@ -149,7 +149,7 @@ def test_session_timing_becomes_extended_engagement_or_abandonment(crm, agents, 
     assert evaluate_quiet_sessions(db) >= 1
     got = wait_for(lambda: one(db, "SELECT * FROM {p}senw_events WHERE session_id = :s AND "
                                "event_type = 'ExtendedEngagement' AND processed_at IS NOT NULL",
-                               s=sid), 30)
+                               s=sid), 90)
     assert got.source == "system" and json.loads(got.details)["events"] == 10
     assert one(db, "SELECT outcome FROM {p}senw_engagement_sessions WHERE session_id = :s",
                s=sid).outcome == "extended"
