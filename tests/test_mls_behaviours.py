@@ -37,7 +37,11 @@ def edits_while_paging(feed, at_page: int = 2, n: int = 10):
 def test_first_full_load_with_defaults_survives_a_slow_expand(db, make_feed):
     # the real server: ~60 s to expand Media for 1,000 listings, a 30 s timeout;
     # here both are a hundredth of that, everything else at its default
-    feed, settings = make_feed(1000, settings={"page_size": 1000, "timeout_seconds": 0.3})
+    # Four pages: the client fetches the next page while it stores this one,
+    # so edits made while page 1 is stored are certain to be seen by the
+    # queries from page 3 on (with a single page they could land after the
+    # run's last query, which is the next incremental's to read).
+    feed, settings = make_feed(3500, settings={"page_size": 1000, "timeout_seconds": 0.3})
     feed.expand_delay = 0.0006
     hook, edited = edits_while_paging(feed, at_page=1)
     result = run_sync(db, settings, "full", on_page=hook)

@@ -108,14 +108,17 @@ def test_property_filters_have_visible_labels_that_fit_and_one_count(linked_list
 
 def keep_from_workers(db, run_id: int) -> None:
     """The test plays the run itself. When the whole suite runs, workers are up
-    and would run the queued sync: its unit of work is completed before one
-    claims it, or, if one already has, the test waits for that run to end."""
+    and would run the queued sync (and, the feed being the test's own, fail and
+    retry it): its unit of work is completed, so no worker takes it or retries
+    it; if one had already taken it, the test waits for that attempt to end."""
     with db.engine.begin() as conn:
-        taken = conn.execute(db.sql(
-            "UPDATE {t:outbox} SET completed_at = NOW(6) WHERE topic = 'mls.sync' AND"
-            " JSON_VALUE(payload, '$.run_id') = :r AND started_at IS NULL"
-            " AND completed_at IS NULL"), {"r": run_id}).rowcount
-    if not taken:
+        params = {"r": run_id}
+        where = (" WHERE topic = 'mls.sync' AND JSON_VALUE(payload, '$.run_id') = :r"
+                 " AND completed_at IS NULL")
+        free = conn.execute(db.sql("UPDATE {t:outbox} SET completed_at = NOW(6)" + where +
+                                   " AND started_at IS NULL"), params).rowcount
+        conn.execute(db.sql("UPDATE {t:outbox} SET completed_at = NOW(6)" + where), params)
+    if not free:
         deadline = time.monotonic() + 60
         while rows(db, "SELECT status FROM {runs} WHERE id = :i", i=run_id)[0]["status"] in (
                 "queued", "running") and time.monotonic() < deadline:
