@@ -55,21 +55,21 @@ def seed_clients(s: Stack, n: int, agent_id: int, score: int, prefix: str) -> li
     tokens = [secrets.token_hex(32) for _ in range(n)]
     lk = "BENCH-L"
     stmts = [
-        f"INSERT IGNORE INTO {p}senw_properties (feed_id, ListingKey, ListingId, StandardStatus, "
-        f"ListPrice, City, searchable) VALUES ('bench', '{lk}', '{lk}', 'Active', 450000, 'Bench', 1)"]
+        (f"INSERT IGNORE INTO {p}senw_properties (feed_id, ListingKey, ListingId, StandardStatus, "
+        f"ListPrice, City, searchable) VALUES ('bench', '{lk}', '{lk}', 'Active', 450000, 'Bench', 1)")]
     for i, t in enumerate(tokens):
         stmts += [
-            f"INSERT INTO {p}senw_people (contact_key, first_name, last_name) VALUES (UUID(), "
-            f"'Bench', '{prefix}{i}')",
-            f"INSERT INTO {p}senw_leads (person_id, agent_id, score, temperature, pipeline_state, "
+            (f"INSERT INTO {p}senw_people (contact_key, first_name, last_name) VALUES (UUID(), "
+            f"'Bench', '{prefix}{i}')"),
+            (f"INSERT INTO {p}senw_leads (person_id, agent_id, score, temperature, pipeline_state, "
             f"display_name) VALUES (LAST_INSERT_ID(), {agent_id}, {score}, 'cold', 'processed', "
-            f"'Bench {prefix}{i}')",
-            f"INSERT INTO {p}senw_listing_links (token_hash, person_id, lead_id, agent_id, "
+            f"'Bench {prefix}{i}')"),
+            (f"INSERT INTO {p}senw_listing_links (token_hash, person_id, lead_id, agent_id, "
             f"expires_at) SELECT '{hashlib.sha256(t.encode()).hexdigest()}', person_id, id, "
-            f"agent_id, NOW() + INTERVAL 1 DAY FROM {p}senw_leads WHERE id = LAST_INSERT_ID()",
-            f"INSERT INTO {p}senw_contact_listings (contact_listings_key, link_id, person_id, "
+            f"agent_id, NOW() + INTERVAL 1 DAY FROM {p}senw_leads WHERE id = LAST_INSERT_ID()"),
+            (f"INSERT INTO {p}senw_contact_listings (contact_listings_key, link_id, person_id, "
             f"listing_key) SELECT UUID(), id, person_id, '{lk}' FROM {p}senw_listing_links WHERE "
-            f"id = LAST_INSERT_ID()"]
+            f"id = LAST_INSERT_ID()")]
     sql(s, stmts)
     return tokens
 
@@ -109,13 +109,13 @@ def figure_intake(s: Stack, seconds: float, concurrency: int) -> None:
     p = s.table_prefix
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        left = sql(s, [f"SELECT COUNT(*) FROM {p}senw_events WHERE id > {mark} AND "
-                       "processed_at IS NULL"])[0][0][0]
+        left = sql(s, [(f"SELECT COUNT(*) FROM {p}senw_events WHERE id > {mark} AND "
+                       "processed_at IS NULL")])[0][0][0]
         if not left:
             break
         time.sleep(1)
-    row = sql(s, [f"SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(received_at), "
-                  f"MAX(processed_at)) / 1e6 FROM {p}senw_events WHERE id > {mark}"])[0][0]
+    row = sql(s, [(f"SELECT COUNT(*), TIMESTAMPDIFF(MICROSECOND, MIN(received_at), "
+                  f"MAX(processed_at)) / 1e6 FROM {p}senw_events WHERE id > {mark}")])[0][0]
     n, span = int(row[0]), float(row[1] or 0)
     print(f"  events fully processed                {n / span if span else 0:8.1f} events/s "
           f"({n} events, first accepted -> last processed {span:.1f} s; {left} left)")
@@ -135,10 +135,10 @@ def latencies(s: Stack, tokens: list[str], pause: float) -> list[float]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         rows = sql(s, [
-            f"SELECT TIMESTAMPDIFF(MICROSECOND, e.received_at, o.completed_at) / 1e6 FROM "
+            (f"SELECT TIMESTAMPDIFF(MICROSECOND, e.received_at, o.completed_at) / 1e6 FROM "
             f"{p}senw_outbox o JOIN {p}senw_events e ON e.id = JSON_EXTRACT(o.payload, "
             f"'$.event_id') WHERE o.id > {mark} AND o.topic = 'alerts.hot_lead' AND "
-            "o.completed_at IS NOT NULL"])[0]
+            "o.completed_at IS NOT NULL")])[0]
         if len(rows) >= len(tokens):
             return [float(r[0]) for r in rows]
         time.sleep(0.5)
@@ -169,27 +169,27 @@ def seed_deals(s: Stack, deals: int, events: int, agents: list[int]) -> None:
     a = ",".join(map(str, agents))
     stages = "'new','engaged','showing','offer','under_contract','closed_won','closed_lost'"
     sql(s, [
-        f"INSERT INTO {p}senw_people (id, contact_key, first_name) SELECT 1000000 + seq, UUID(), "
-        f"'Deal' FROM seq_1_to_{deals}",
-        f"INSERT INTO {p}senw_leads (person_id, agent_id, score, temperature, pipeline_state, "
+        (f"INSERT INTO {p}senw_people (id, contact_key, first_name) SELECT 1000000 + seq, UUID(), "
+        f"'Deal' FROM seq_1_to_{deals}"),
+        (f"INSERT INTO {p}senw_leads (person_id, agent_id, score, temperature, pipeline_state, "
         f"display_name, status) SELECT 1000000 + seq, ELT(1 + seq % {len(agents)}, {a}), seq % 100,"
         f" ELT(1 + seq % 3, 'hot', 'warm', 'cold'), 'processed', 'Deal person', 'new' "
-        f"FROM seq_1_to_{deals}",
-        f"INSERT INTO {p}senw_deals (person_id, agent_id, title, stage, value, probability, "
+        f"FROM seq_1_to_{deals}"),
+        (f"INSERT INTO {p}senw_deals (person_id, agent_id, title, stage, value, probability, "
         f"created_at, closed_at, temperature) SELECT 1000000 + seq, ELT(1 + seq % {len(agents)}, "
         f"{a}), 'Bench deal', ELT(1 + seq % 7, {stages}), 5000 + seq % 20000, 10 + seq % 80, "
         f"NOW() - INTERVAL (seq % 700) DAY, IF(seq % 7 >= 5, NOW() - INTERVAL (seq % 90) DAY, "
-        f"NULL), ELT(1 + seq % 3, 'hot', 'warm', 'cold') FROM seq_1_to_{deals}",
-        f"INSERT INTO {p}senw_deal_stage_history (deal_id, from_stage, to_stage, source, "
-        f"created_at) SELECT id, NULL, 'new', 'create', created_at FROM {p}senw_deals",
-        f"INSERT INTO {p}senw_deal_stage_history (deal_id, from_stage, to_stage, source, "
+        f"NULL), ELT(1 + seq % 3, 'hot', 'warm', 'cold') FROM seq_1_to_{deals}"),
+        (f"INSERT INTO {p}senw_deal_stage_history (deal_id, from_stage, to_stage, source, "
+        f"created_at) SELECT id, NULL, 'new', 'create', created_at FROM {p}senw_deals"),
+        (f"INSERT INTO {p}senw_deal_stage_history (deal_id, from_stage, to_stage, source, "
         f"created_at) SELECT id, 'new', stage, 'rule', created_at + INTERVAL 5 DAY FROM "
-        f"{p}senw_deals WHERE stage <> 'new'",
-        f"INSERT INTO {p}senw_events (event_key, event_type, event_timestamp, person_id, "
+        f"{p}senw_deals WHERE stage <> 'new'"),
+        (f"INSERT INTO {p}senw_events (event_key, event_type, event_timestamp, person_id, "
         f"deal_id, agent_id, processed_at) SELECT UUID(), ELT(1 + seq % 4, 'DetailedView', "
         f"'Favorited', 'Maybe', 'LinkOpened'), NOW() - INTERVAL (seq % 60) DAY, "
         f"1000000 + 1 + seq % {deals}, NULL, ELT(1 + seq % {len(agents)}, {a}), NOW() "
-        f"FROM seq_1_to_{events}",
+        f"FROM seq_1_to_{events}"),
     ])
 
 

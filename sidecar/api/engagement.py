@@ -11,6 +11,7 @@ retries them with the same keys).
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -34,6 +35,8 @@ bp = Blueprint("engagement", __name__, url_prefix="/internal")
 # SENW_EVENTS_IP_LIMIT override them, e.g. behind a proxy that gathers many clients).
 TOKEN_LIMIT = int(os.environ.get("SENW_EVENTS_TOKEN_LIMIT", "120"))
 IP_LIMIT = int(os.environ.get("SENW_EVENTS_IP_LIMIT", "300"))
+
+log = logging.getLogger(__name__)
 
 
 class TooMany(SidecarError):
@@ -115,8 +118,8 @@ def events() -> tuple[Response, int]:
         try:
             dispatch_pending(db, current_app.extensions["senw_redis"], cfg.outbox_batch,
                              max_batches=1)
-        except Exception:  # noqa: BLE001 - stored; the sweep dispatches it
-            pass
+        except Exception as exc:  # noqa: BLE001 - stored; the sweep dispatches it
+            log.info("engagement: dispatch deferred to the sweep (%s)", type(exc).__name__)
     status = 202 if result.accepted or result.duplicates else 400
     return jsonify(result.to_dict()), status
 

@@ -74,7 +74,7 @@ def _parse_time(value: Any, now: datetime) -> tuple[datetime | None, str | None]
     if not isinstance(value, str):
         return None, "an ISO 8601 time expected, like 2026-12-01T14:03:00Z"
     try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        ts = datetime.fromisoformat(value)
     except ValueError:
         return None, "an ISO 8601 time expected, like 2026-12-01T14:03:00Z"
     if ts.tzinfo is None:
@@ -127,7 +127,7 @@ def validate(raw: Any, *, origin: str, link: Link | None, now: datetime
     if name == "ShowingRequested":
         when = (details or {}).get("requested_for") if isinstance(details, dict) else None
         try:
-            at = datetime.fromisoformat(str(when).replace("Z", "+00:00")) if when else None
+            at = datetime.fromisoformat(str(when)) if when else None
         except ValueError:
             at = None
         if at is not None and at.tzinfo is not None:
@@ -276,5 +276,13 @@ def system_event(conn: Connection, db: Database, event_type: str, *, key: str,
     return event_id
 
 
-__all__ = ["Link", "LinkRefused", "Result", "load_link", "store", "system_event",
-           "token_hash", "text"]
+__all__ = [
+    "Link",
+    "LinkRefused",
+    "Result",
+    "load_link",
+    "store",
+    "system_event",
+    "text",
+    "token_hash",
+]

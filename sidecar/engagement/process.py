@@ -112,7 +112,7 @@ def process_event(session: Session, event_id: int) -> dict[str, Any] | None:
 
 def _requested_for(details: dict[str, Any]) -> Any:
     from datetime import UTC, datetime
-    at = datetime.fromisoformat(str(details.get("requested_for")).replace("Z", "+00:00"))
+    at = datetime.fromisoformat(str(details.get("requested_for")))
     return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 

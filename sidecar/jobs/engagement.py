@@ -7,8 +7,7 @@ from typing import Any
 from ..analytics.cache import invalidate
 from ..config import load_config
 from ..db import get_db
-from ..engagement.process import (dispatch_now, hot_lead_alert_messages, process_event,
-                                  stage_changed)
+from ..engagement.process import dispatch_now, hot_lead_alert_messages, process_event, stage_changed
 from ..engagement.sessions import evaluate_quiet_sessions
 from ..notify.messages import send_once
 from ..notify.twilio_client import TwilioClient

@@ -132,7 +132,7 @@ def explain(session: Session, model: Model, *, person_id: int | None = None,
             continue
         parts.append(Contribution(r.event_type, int(r.id), r.event_timestamp, weight,
                                   model.decay((now - r.event_timestamp).total_seconds())))
-    total = int(round(max(0.0, min(100.0, sum(p.points for p in parts)))))
+    total = round(max(0.0, min(100.0, sum(p.points for p in parts))))
     parts.sort(key=lambda p: -abs(p.points))
     return Explained(total, model.temperature(total), parts)
 
