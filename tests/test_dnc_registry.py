@@ -8,15 +8,19 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from compliance_helpers import phone
+from compliance_helpers import phone, wait_for
+from conftest import login
 
 from sidecar.compliance import registry as reg
 from sidecar.compliance.dnc import scrub, store_for
 from sidecar.config import ConfigError, load_config
+from sidecar.outbox import dispatch_pending, redis_for
 
 AREAS = (406, 701)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
 def set_area_codes(db, value: str | None) -> None:
@@ -82,6 +86,11 @@ def test_downloads_full_lists_then_change_lists_and_loads_them(registry, db) -> 
     # every file was asked with the SAN and the credentials (the stand-in checks them)
     assert sorted(registry.downloads()) == ["/v1/download/406?list=full",
                                             "/v1/download/701?list=full"]
+    # both area codes have a dated copy, 701 too although only one of its numbers is listed
+    with db.engine.connect() as conn:
+        dated = dict(conn.execute(db.sql("SELECT npa, registry_date FROM {t:dnc_area_codes}"
+                                         " WHERE kind = 'federal' AND npa IN :c"), {"c": AREAS}).all())
+    assert dated == {406: today - timedelta(days=1), 701: today - timedelta(days=1)}
 
     # a day later: change lists since the copy's date (one addition, one deletion)
     age(db, 25)
@@ -182,3 +191,58 @@ def test_malformed_registry_settings_stop_start_up() -> None:
     with pytest.raises(ConfigError, match="SENW_DNC_REGISTRY_PASSWORD"):
         load_config({k: v for k, v in base.items() if k != "SENW_DNC_REGISTRY_PASSWORD"})
     assert load_config({"SENW_DNC_AREA_CODES": "701, 406,406"}).dnc_area_codes == "406,701"
+
+
+def test_manager_downloads_from_the_screen_and_sees_when_the_next_is_allowed(
+        registry, db, page, crm, stack) -> None:
+    set_area_codes(db, None)
+    n = phone("406")
+    registry.register(n, datetime.now(UTC).date())
+    login(page, crm, "manager")
+    page.goto("/wp-admin/admin.php?page=senw-crm-dnc")
+    assert "No registry download yet." in page.inner_text("#senw-dnc-last-download")
+    assert page.is_disabled("#senw-dnc-download-now")          # no area codes yet
+    page.fill("#senw-dnc-codes", "701, 4O6")
+    with page.expect_navigation():
+        page.click("#senw-dnc-codes-save")
+    assert "three digits" in page.inner_text(".notice")
+    page.fill("#senw-dnc-codes", "701, 406")
+    with page.expect_navigation():
+        page.click("#senw-dnc-codes-save")
+    assert "saved" in page.inner_text(".notice")
+    assert page.input_value("#senw-dnc-codes") == "406,701"
+    assert "allowed now" in page.inner_text("#senw-dnc-next-download")
+    with page.expect_navigation():
+        page.click("#senw-dnc-download-now")
+    assert "Registry download requested" in page.inner_text(".notice")
+
+    def done():
+        rows = downloads(db)
+        return rows and rows[-1].status in ("done", "failed", "refused") and rows[-1]
+    row = wait_for(done, 60)
+    assert row.status == "done" and row.user_id is not None and row.trigger_kind == "manual"
+    # 701's full list is empty: its copy is dated all the same (texts there are not
+    # blocked for want of a registry copy)
+    clean = scrub_now(db, [n, phone("701")])
+    assert clean[0].lists == ("federal",)
+    assert clean[1].lists == () and clean[1].registry_date == datetime.now(UTC).date()
+    page.goto("/wp-admin/admin.php?page=senw-crm-dnc")
+    assert "2 area code(s) loaded, 1 added" in page.inner_text("#senw-dnc-last-download")
+    assert "next is allowed at" in page.inner_text("#senw-dnc-next-download")
+    assert page.is_disabled("#senw-dnc-download-now")
+    # the handler refuses too (a stale page, or a forged form)
+    page.eval_on_selector("#senw-dnc-download-now", "b => b.disabled = false")
+    with page.expect_navigation():
+        page.click("#senw-dnc-download-now")
+    assert "once per 24 hours" in page.inner_text(".notice")
+    assert len(downloads(db)) == 1
+    # the sidecar's own refusal, when the job runs anyway, is shown as the last attempt
+    with db.engine.begin() as conn:
+        conn.execute(db.sql("INSERT INTO {t:outbox} (topic, queue, payload) VALUES"
+                            " ('dnc.download', 'low', '{}')"))
+    dispatch_pending(db, redis_for(stack.redis_url))
+    wait_for(lambda: len(downloads(db)) == 2 and downloads(db)[-1].status == "refused", 60)
+    page.reload()
+    assert "refused: a registry download is allowed once per 24 hours" in \
+        page.inner_text("#senw-dnc-last-download")
+    page.screenshot(path=str(ARTIFACTS / "dnc-registry-download.png"), full_page=True)

@@ -209,7 +209,7 @@ def download(cfg: Config, user_id: int | None = None, trigger: str = "manual",
     with db.Session.begin() as s:
         for f in files:
             got = load(s, store, "federal", LIST_NAME, f.list_type, f.registry_date, f.data,
-                       f"registry-{f.npa}-{f.list_type}.zip", user_id)
+                       f"registry-{f.npa}-{f.list_type}.zip", user_id, area_codes=[f.npa])
             result.append({"npa": f.npa, "list_type": f.list_type, "added": got.added,
                            "deleted": got.deleted, "rejected": got.rejected,
                            "registry_date": f.registry_date.isoformat()})
