@@ -5,6 +5,9 @@ errors (401, 429, 503) are reported and nothing is loaded; a malformed
 credential stops start-up."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -246,3 +249,17 @@ def test_manager_downloads_from_the_screen_and_sees_when_the_next_is_allowed(
     assert "refused: a registry download is allowed once per 24 hours" in \
         page.inner_text("#senw-dnc-last-download")
     page.screenshot(path=str(ARTIFACTS / "dnc-registry-download.png"), full_page=True)
+
+
+def test_cli_download_then_refused(registry, db) -> None:
+    registry.register(phone("406"), datetime.now(UTC).date())
+    cmd = [sys.executable, "-m", "sidecar.cli", "dnc", "download"]
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
+                              env=os.environ)
+    first = run()
+    assert first.returncode == 0 and '"status": "done"' in first.stdout, first.stderr[-500:]
+    second = run()
+    assert second.returncode == 1 and '"status": "refused"' in second.stdout
+    assert '"next_allowed_at"' in second.stdout
