@@ -345,3 +345,22 @@ def test_return_visit_engagement_drop_and_no_contact_check_in(crm, agents, db, a
     no_contact_check_ins()
     assert one(db, "SELECT COUNT(*) FROM {p}senw_tasks WHERE deal_id = :d AND reason = 'check_in'"
                " AND status = 'open'", d=deal)[0] == 1
+
+
+def test_privacy_erasure_revokes_links_and_clears_deal_and_task_text(crm, agents, db, api):
+    _, keys = seed_listings(db, 1)
+    lead = make_lead(api, crm, "agent1")
+    link = make_link(api, crm, "agent1", lead["id"], keys)
+    e = ev("ShowingRequested", keys[0], details={
+        "requested_for": (datetime.now(UTC) + timedelta(days=2)).isoformat(), "note": "gate 7"})
+    post(crm, link["token"], [e])
+    wait_for(lambda: processed(db, [e["event_key"]]))
+    crm.wp_eval(f"SENW_CRM_Privacy::erase( {json.dumps(lead['email'])} );")
+    assert one(db, "SELECT revoked_at FROM {p}senw_listing_links WHERE id = :k",
+               k=link["id"]).revoked_at is not None
+    assert one(db, "SELECT note FROM {p}senw_showing_requests WHERE person_id = :p",
+               p=lead["person_id"]).note == ""
+    assert {r[0] for r in db.engine.connect().execute(text(
+        f"SELECT title FROM {db.t('deals')} WHERE person_id = :p"), {"p": lead["person_id"]})} \
+        == {"(erased)"}
+    assert post(crm, link["token"], [ev("LinkOpened")]).status_code == 410

@@ -207,11 +207,15 @@ def _interval(ps: list[float], values: list[float], n: int) -> dict[str, Any]:
 
 def forecast(s: Session, agents: list[int] | None, cutoff: datetime | None = None,
              horizons: tuple[int, ...] = HORIZONS) -> dict[str, Any]:
-    """Closings and value for the next h days from the deals open at `cutoff`."""
+    """Closings and value for the next h days from the deals open at `cutoff`
+    (no cut-off: now, from the deals' current stages)."""
     db = get_db()
+    current = cutoff is None
     cutoff = cutoff or _now()
     probs = close_probabilities(s, cutoff, horizons, agents)
     open_deals = s.execute(db.sql(
+        "SELECT d.id, d.value, d.stage FROM {t:deals} d WHERE " + OPEN + " AND " + _scope(agents)
+    )).all() if current else s.execute(db.sql(
         "SELECT d.id, d.value, (SELECT h.to_stage FROM {t:deal_stage_history} h WHERE "
         "h.deal_id = d.id AND h.created_at < :cut ORDER BY h.created_at DESC, h.id DESC LIMIT 1)"
         " AS stage FROM {t:deals} d WHERE d.created_at < :cut AND " + _scope(agents)),
@@ -253,6 +257,7 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
     the next), average days in each stage (finished stays), weighted value,
     forecast and per-agent comparison. Filters: agent_id, since (date)."""
     db = get_db()
+    given_now = now
     now = now or _now()
     order = _stage_order(s)
     sc = _scope(agents)
@@ -266,15 +271,16 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
     reached = {r.to_stage: int(r.n) for r in s.execute(db.sql(
         "SELECT h.to_stage, COUNT(DISTINCT h.deal_id) AS n FROM {t:deal_stage_history} h "
         "JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc + " GROUP BY h.to_stage"), args)}
-    # a deal that reached a later stage passed the earlier ones, even if it skipped them
+    # a deal that reached a later stage passed the earlier ones, even if it skipped them:
+    # per deal the furthest stage reached (FIELD: 0 for closed_lost), then cumulative counts
     pipeline = [st for st in order if st != "closed_lost"]
-    passed = {}
-    for i, st in enumerate(pipeline):
-        passed[st] = s.execute(db.sql(
-            "SELECT COUNT(DISTINCT h.deal_id) FROM {t:deal_stage_history} h JOIN {t:deals} d "
-            "ON d.id = h.deal_id WHERE h.to_stage IN :later AND " + sc).bindparams(
-                __import__("sqlalchemy").bindparam("later", expanding=True)),
-            {**args, "later": pipeline[i:]}).scalar() or 0
+    field = ", ".join("'" + st.replace("'", "") + "'" for st in pipeline)
+    furthest = {int(r.r): int(r.n) for r in s.execute(db.sql(
+        "SELECT x.r, COUNT(*) AS n FROM (SELECT MAX(FIELD(h.to_stage, " + field + ")) AS r "
+        "FROM {t:deal_stage_history} h JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc +
+        " GROUP BY h.deal_id) x GROUP BY x.r"), args)}
+    passed = {st: sum(n for r, n in furthest.items() if r >= i + 1)
+              for i, st in enumerate(pipeline)}
     funnel = []
     for i, st in enumerate(pipeline):
         nxt = pipeline[i + 1] if i + 1 < len(pipeline) else None
@@ -306,7 +312,7 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
     return {"funnel": funnel, "avg_days_in_stage": time_in,
             "open_deals": int(weighted.n), "pipeline_value": round(float(weighted.v), 2),
             "weighted_value": round(float(weighted.w), 2),
-            "forecast": forecast(s, agent_filter, now), "per_agent": per_agent}
+            "forecast": forecast(s, agent_filter, given_now), "per_agent": per_agent}
 
 
 # -- client insights ------------------------------------------------------------

@@ -9,6 +9,7 @@ agent's manual move wins: events older than it move nothing.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ EVENT_STAGE = {
 def stages(session: Session) -> list[str]:
     raw = get_option(session, "senw_crm_deal_stages") or ""
     keys = [ln.split("|", 1)[0].strip() for ln in raw.splitlines() if ln.strip()]
-    keys = [k for k in keys if k and k not in CLOSED]
+    keys = [k for k in keys if re.fullmatch(r"[a-z0-9_-]{1,30}", k) and k not in CLOSED]
     return (keys or list(DEFAULT_STAGES[:-2])) + list(CLOSED)
 
 

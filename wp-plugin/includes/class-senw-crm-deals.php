@@ -454,6 +454,26 @@ class SENW_CRM_Deals {
 		exit;
 	}
 
+	/**
+	 * Privacy erasure (called by SENW_CRM_Privacy::erase() in its transaction):
+	 * the person's shared links are revoked, and the names and free text in
+	 * their deals, tasks, showing requests and event details are cleared.
+	 *
+	 * @param string $in Comma-separated person ids (integers built by the caller).
+	 */
+	public static function erase_people( $in ) {
+		global $wpdb;
+		$in = implode( ',', array_map( 'intval', explode( ',', (string) $in ) ) );
+		// phpcs:disable WordPress.DB.PreparedSQL -- integer list and table names from the prefix.
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'listing_links' ) . "` SET revoked_at = COALESCE(revoked_at, UTC_TIMESTAMP(3)), title = '' WHERE person_id IN ({$in})" );
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'deals' ) . "` SET title = '(erased)', property_address = IF(listing_key IS NULL, '', property_address) WHERE person_id IN ({$in})" );
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'tasks' ) . "` SET title = '(erased)', description = '' WHERE person_id IN ({$in})" );
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'showing_requests' ) . "` SET note = '' WHERE person_id IN ({$in})" );
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'events' ) . "` SET details = NULL WHERE person_id IN ({$in})" );
+		$wpdb->query( 'UPDATE `' . SENW_CRM_Db::t( 'user_alerts' ) . "` SET body = '(erased)' WHERE url LIKE 'admin.php?page=senw-crm-lead&lead=%' AND SUBSTRING_INDEX(url, '=', -1) IN (SELECT id FROM `" . SENW_CRM_Db::t( 'leads' ) . "` WHERE person_id IN ({$in}))" );
+		// phpcs:enable
+	}
+
 	/** Errors of the last failed save (shown once). */
 	public static function take_errors() {
 		$key = 'senw_crm_deal_errors_' . get_current_user_id();

@@ -172,6 +172,7 @@ class SENW_CRM_Privacy {
 		$wpdb->query( "UPDATE `{$t['events']}` SET user_agent = NULL, referring_url = NULL, session_id = NULL WHERE person_id IN ({$in})" );
 		$wpdb->query( "UPDATE `{$t['submissions']}` SET fields = '{}', ip_address = '', user_agent = '', source_url = '' WHERE person_id IN ({$in})" );
 		$wpdb->query( "UPDATE `{$t['prospecting']}` SET email = '', consent_ip = '' WHERE person_id IN ({$in})" );
+		SENW_CRM_Deals::erase_people( $in ); // deals, tasks, shared links, showing requests
 		// A merge keeps the survivor's names from before it (for its undo), and
 		// what was chosen: an undo after the erasure must not bring them back.
 		$wpdb->query( "UPDATE `{$t['merges']}` SET before_state = JSON_SET(before_state, '$.survivor.first_name', '', '$.survivor.last_name', ''), chosen = '{}' WHERE survivor_id IN ({$in}) OR merged_id IN ({$in})" );
