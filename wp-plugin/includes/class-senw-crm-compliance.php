@@ -317,7 +317,6 @@ class SENW_CRM_Compliance {
 
 	/** admin-post.php?action=senw_crm_dnc_download: one outbox row asks the sidecar to download the registry. */
 	public static function handle_download() {
-		global $wpdb;
 		if ( ! current_user_can( self::CAP ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
 		}
@@ -332,20 +331,12 @@ class SENW_CRM_Compliance {
 		if ( '' !== $state['next'] ) {
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_dl_wait' );
 		}
-		$ok = $wpdb->insert(
-			self::t( 'outbox' ),
-			array(
-				'topic'   => 'dnc.download',
-				'queue'   => 'low',
-				'payload' => wp_json_encode( array( 'user_id' => get_current_user_id() ) ),
-			),
-			array( '%s', '%s', '%s' )
-		);
-		if ( ! $ok ) {
+		$id = self::queue( 'dnc.download', array( 'user_id' => get_current_user_id() ) );
+		if ( ! $id ) {
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
 		}
-		SENW_CRM_Audit::log( 'download', 'dnc_registry', (int) $wpdb->insert_id, array( 'area_codes' => $state['area_codes'] ) );
-		SENW_CRM_Sidecar::kick_outbox( (int) $wpdb->insert_id );
+		SENW_CRM_Audit::log( 'download', 'dnc_registry', $id, array( 'area_codes' => $state['area_codes'] ) );
+		SENW_CRM_Sidecar::kick_outbox( $id );
 		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_dl_queued' );
 	}
 
@@ -354,9 +345,23 @@ class SENW_CRM_Compliance {
 		exit;
 	}
 
+	/** One outbox row for the sidecar (low queue); its id, or 0. */
+	private static function queue( $topic, array $payload ) {
+		global $wpdb;
+		$ok = $wpdb->insert(
+			self::t( 'outbox' ),
+			array(
+				'topic'   => $topic,
+				'queue'   => 'low',
+				'payload' => wp_json_encode( $payload ),
+			),
+			array( '%s', '%s', '%s' )
+		);
+		return $ok ? (int) $wpdb->insert_id : 0;
+	}
+
 	/** admin-post.php?action=senw_crm_dnc_upload: the file goes to the inbox and one outbox row asks the sidecar to load it. */
 	public static function handle_upload() {
-		global $wpdb;
 		if ( ! current_user_can( self::CAP ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
 		}
@@ -385,31 +390,24 @@ class SENW_CRM_Compliance {
 		if ( ! move_uploaded_file( $file['tmp_name'], $inbox . '/' . $stored ) ) {
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
 		}
-		$ok = $wpdb->insert(
-			self::t( 'outbox' ),
+		$id = self::queue(
+			'dnc.load',
 			array(
-				'topic'   => 'dnc.load',
-				'queue'   => 'low',
-				'payload' => wp_json_encode(
-					array(
-						'file'          => $stored,
-						'original'      => substr( sanitize_file_name( (string) $file['name'] ), 0, 200 ),
-						'kind'          => $kind,
-						'name'          => $name,
-						'list_type'     => $type,
-						'registry_date' => $date,
-						'user_id'       => get_current_user_id(),
-					)
-				),
-			),
-			array( '%s', '%s', '%s' )
+				'file'          => $stored,
+				'original'      => substr( sanitize_file_name( (string) $file['name'] ), 0, 200 ),
+				'kind'          => $kind,
+				'name'          => $name,
+				'list_type'     => $type,
+				'registry_date' => $date,
+				'user_id'       => get_current_user_id(),
+			)
 		);
-		if ( ! $ok ) {
+		if ( ! $id ) {
 			wp_delete_file( $inbox . '/' . $stored );
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
 		}
-		SENW_CRM_Audit::log( 'upload', 'dnc_list', (int) $wpdb->insert_id, array( 'kind' => $kind, 'name' => $name, 'list_type' => $type, 'registry_date' => $date ) );
-		SENW_CRM_Sidecar::kick_outbox( (int) $wpdb->insert_id );
+		SENW_CRM_Audit::log( 'upload', 'dnc_list', $id, array( 'kind' => $kind, 'name' => $name, 'list_type' => $type, 'registry_date' => $date ) );
+		SENW_CRM_Sidecar::kick_outbox( $id );
 		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_queued' );
 	}
 
