@@ -47,6 +47,22 @@ def _url(name: str, raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _area_codes(name: str, raw: str) -> str:
+    """Comma-separated North American area codes (NXX: first digit 2-9)."""
+    codes = [c.strip() for c in raw.split(",") if c.strip()]
+    bad = [c for c in codes if not re.fullmatch(r"[2-9]\d\d", c)]
+    if bad:
+        raise ConfigError(f"{name} must be comma-separated three-digit area codes, got {raw!r}")
+    return ",".join(sorted(set(codes)))
+
+
+def _san(name: str, raw: str) -> str:
+    if raw and not re.fullmatch(r"[A-Za-z0-9-]{4,40}", raw):
+        raise ConfigError(f"{name} must be the registry's Subscription Account Number"
+                          f" (letters, digits and dashes), got {raw!r}")
+    return raw
+
+
 def _prefix(name: str, raw: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_]{1,20}", raw):
         raise ConfigError(f"{name} must be letters, digits and underscores, got {raw!r}")
@@ -96,6 +112,15 @@ class Config:
     testing: bool = False
     # The Do-Not-Call store's bitmap files (sidecar/compliance/dnc_store.py).
     dnc_dir: str = str(Path(__file__).resolve().parent.parent / ".run" / "dnc")
+    # Federal Do-Not-Call registry download (sidecar/compliance/registry.py):
+    # the download service's URL, the organization's Subscription Account
+    # Number and the download user's credentials; the area codes subscribed
+    # (CRM > Do-Not-Call's setting, when saved, takes precedence).
+    dnc_registry_url: str = ""
+    dnc_registry_san: str = ""
+    dnc_registry_user: str = ""
+    dnc_registry_password: str = ""
+    dnc_area_codes: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,6 +158,11 @@ _VARS: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "SENW_HTTP_TIMEOUT": ("http_timeout", _float),
     "SENW_TESTING": ("testing", _bool),
     "SENW_DNC_DIR": ("dnc_dir", lambda n, v: v),
+    "SENW_DNC_REGISTRY_URL": ("dnc_registry_url", _url),
+    "SENW_DNC_REGISTRY_SAN": ("dnc_registry_san", _san),
+    "SENW_DNC_REGISTRY_USER": ("dnc_registry_user", lambda n, v: v),
+    "SENW_DNC_REGISTRY_PASSWORD": ("dnc_registry_password", lambda n, v: v),
+    "SENW_DNC_AREA_CODES": ("dnc_area_codes", _area_codes),
 }
 
 
@@ -153,4 +183,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides: object) -> Co
         raise ConfigError("SENW_MLS_SYNC_MINUTES must be positive")
     if bool(cfg.twilio_account_sid) != bool(cfg.twilio_auth_token):
         raise ConfigError("SENW_TWILIO_ACCOUNT_SID and SENW_TWILIO_AUTH_TOKEN go together")
+    if cfg.dnc_registry_url and not (cfg.dnc_registry_san and cfg.dnc_registry_user
+                                     and cfg.dnc_registry_password):
+        raise ConfigError("SENW_DNC_REGISTRY_URL needs SENW_DNC_REGISTRY_SAN,"
+                          " SENW_DNC_REGISTRY_USER and SENW_DNC_REGISTRY_PASSWORD")
     return cfg

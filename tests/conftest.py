@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from standins import ListProviderStandIn, SendGridStandIn, SkipTraceStandIn, TwilioStandIn
+from standins import DncRegistryStandIn, ListProviderStandIn, SendGridStandIn, SkipTraceStandIn, TwilioStandIn
 
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
@@ -36,10 +36,11 @@ class Standins:
     twilio: TwilioStandIn
     skiptrace: SkipTraceStandIn
     lists: ListProviderStandIn
+    registry: DncRegistryStandIn
 
     def env(self) -> dict[str, str]:
         return {**self.sendgrid.env(), **self.twilio.env(), **self.skiptrace.env(),
-                **self.lists.env()}
+                **self.lists.env(), **self.registry.env()}
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +49,14 @@ def standins() -> Iterator[Standins]:
     process (workers included) sends to them through the real SDK clients."""
     ins = Standins(SendGridStandIn().start(), TwilioStandIn().start(),  # type: ignore[arg-type]
                    SkipTraceStandIn().start(),  # type: ignore[arg-type]
-                   ListProviderStandIn().start())  # type: ignore[arg-type]
+                   ListProviderStandIn().start(),  # type: ignore[arg-type]
+                   DncRegistryStandIn().start())  # type: ignore[arg-type]
     yield ins
     ins.sendgrid.stop()
     ins.twilio.stop()
     ins.skiptrace.stop()
     ins.lists.stop()
+    ins.registry.stop()
 
 
 @pytest.fixture(scope="session")

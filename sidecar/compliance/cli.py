@@ -1,5 +1,6 @@
 """`senw-crm dnc`: load a registry/state/litigator file from disk (files too big
-for an upload), and scrub phones from the command line."""
+for an upload), download the federal registry (once per 24 hours), and scrub
+phones from the command line."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ld.add_argument("--date", dest="registry_date", type=date.fromisoformat, required=True,
                     help="the registry date of the copy (YYYY-MM-DD)")
     ld.set_defaults(fn=_load)
+    dl = cmds.add_parser("download", help="download the subscribed area codes from the federal"
+                         " registry now (refused within 24 hours of the last download)")
+    dl.set_defaults(fn=_download)
     sc = cmds.add_parser("scrub", help="which lists each E.164 number is on")
     sc.add_argument("phones", nargs="+")
     sc.set_defaults(fn=_scrub)
@@ -37,6 +41,18 @@ def _load(args: argparse.Namespace) -> int:
                       args.registry_date, args.file.read_bytes(), args.file.name)
     print(json.dumps(result.as_dict(), indent=2))
     return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from ..config import load_config
+    from ..db import get_db
+    from .registry import download
+
+    cfg = load_config()
+    get_db(cfg).check_schema()
+    result = download(cfg, trigger="manual")
+    print(json.dumps(result, indent=2, default=str))
+    return 0 if result["status"] == "done" else 1
 
 
 def _scrub(args: argparse.Namespace) -> int:

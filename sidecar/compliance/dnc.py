@@ -224,18 +224,23 @@ class LoadResult:
 
 def load(s: Session, store: DncStore, kind: str, name: str, list_type: str,
          registry_date: date, data: bytes, filename: str = "",
-         user_id: int | None = None, upload_key: str | None = None) -> LoadResult:
-    """Parse and apply one file, and record it with the registry's date."""
+         user_id: int | None = None, upload_key: str | None = None,
+         area_codes: Iterable[int] = ()) -> LoadResult:
+    """Parse and apply one file, and record it with the registry's date.
+    `area_codes`: codes the file covers even if it names no number in them (a
+    registry download's per-area-code file): a full list empties them, and
+    their copy is dated either way."""
     if kind not in KINDS:
         raise ValueError("kind is federal, state or litigator")
     parsed = parse(data, filename or "upload", list_type)
+    covered = {int(c) for c in area_codes}
     if list_type == "full":
-        codes = sorted(set(split_numbers(parsed.added)[0].tolist()))
-        added = store.replace(kind, name, parsed.added)
+        codes = sorted(set(split_numbers(parsed.added)[0].tolist()) | covered)
+        added = store.replace(kind, name, parsed.added, covered)
         deleted = 0
     else:
         codes = sorted(set(split_numbers(np.concatenate([parsed.added, parsed.deleted]))[0]
-                           .tolist()))
+                           .tolist()) | covered)
         added, deleted = store.change(kind, name, parsed.added, parsed.deleted)
     db = get_db()
     for code in codes:

@@ -1,5 +1,7 @@
 """RQ jobs for compliance: loading an uploaded Do-Not-Call file (topic
-'dnc.load', written by the plugin's Do-Not-Call screen)."""
+'dnc.load', written by the plugin's Do-Not-Call screen) and downloading the
+federal registry (topic 'dnc.download', the screen's button; and the periodic
+'dnc.registry_daily')."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..compliance import registry
 from ..compliance.dnc import DncFileError, load, store_for
 from ..config import load_config
 from ..db import get_db
@@ -56,3 +59,16 @@ def load_dnc_file(file: str, kind: str, name: str, list_type: str, registry_date
     log.info("DNC %s/%s %s list loaded: +%d -%d, %d rejected", kind, name, list_type,
              result.added, result.deleted, result.rejected)
     return result.as_dict()
+
+
+def download_registry(user_id: int | None = None) -> dict[str, Any]:
+    """The screen's "Download from the registry now" (refused within 24 hours)."""
+    return registry.download(load_config(), user_id=user_id, trigger="manual")
+
+
+def download_registry_daily() -> dict[str, Any]:
+    """Hourly check: download once the last download is 24 hours old."""
+    cfg = load_config()
+    if not registry.due(cfg):
+        return {"status": "not_due"}
+    return registry.download(cfg, trigger="periodic")

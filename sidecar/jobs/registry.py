@@ -24,6 +24,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "deal.stage_changed": ("sidecar.jobs.engagement.deal_stage_changed", "high"),
     "links.send": ("sidecar.jobs.engagement.send_link", "high"),
     "dnc.load": ("sidecar.jobs.compliance.load_dnc_file", "low"),
+    "dnc.download": ("sidecar.jobs.compliance.download_registry", "low"),
     "conversation.send": ("sidecar.jobs.conversations.send_queued", "high"),
     "conversation.reply_alert": ("sidecar.jobs.conversations.reply_alert", "high"),
     "campaign.run": ("sidecar.jobs.campaigns.tick", "default"),
@@ -45,6 +46,7 @@ JOB_TIMEOUTS: dict[str, int] = {
     "submission.received": 90,
     "mls.sync": 3 * 3600,
     "dnc.load": 3 * 3600,
+    "dnc.download": 3 * 3600,
     "list.import": 3 * 3600,
     "skiptrace.run": 3600,
 }
@@ -113,3 +115,7 @@ register_periodic("tasks.no_contact", "sidecar.jobs.engagement.no_contact_check_
 # Campaigns: due steps of running campaigns (and scheduled ones whose time came).
 register_periodic("campaigns.tick", "sidecar.jobs.campaigns.tick", "default", {"minutes": 1},
                   timeout=3600)
+# Federal Do-Not-Call registry: checked hourly, downloaded once the last
+# download is 24 hours old (the registry allows one per 24 hours).
+register_periodic("dnc.registry_daily", "sidecar.jobs.compliance.download_registry_daily", "low",
+                  {"hours": 1}, timeout=3 * 3600)

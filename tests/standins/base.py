@@ -61,11 +61,13 @@ class StandIn:
                 headers = {k: v for k, v in self.headers.items()}
                 status, out_headers, out = stand_in._answer(self.command, self.path, headers,
                                                              body)
-                payload = json.dumps(out).encode() if out is not None else b""
+                raw = isinstance(out, bytes)      # a file (Content-Type from the headers)
+                payload = out if isinstance(out, bytes) else (
+                    json.dumps(out).encode() if out is not None else b"")
                 self.send_response(status)
                 for k, v in out_headers.items():
                     self.send_header(k, v)
-                if payload:
+                if payload and not raw:
                     self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

@@ -3,8 +3,9 @@
  * Compliance screens: CRM > Compliance Ledger (every gate decision, searched
  * and exported as CSV by managers), CRM > Do-Not-Call (upload registry,
  * state and litigator files with the registry's date; what is loaded and how
- * old it is), and the lead page's "Opt-outs" box where an agent withdraws the
- * lead's consent. Deciding, loading and scrubbing happen in the sidecar
+ * old it is; the federal registry's download, once per 24 hours, and the
+ * area codes subscribed), and the lead page's "Opt-outs" box where an agent
+ * withdraws the lead's consent. Deciding, loading and scrubbing happen in the sidecar
  * (sidecar/compliance/); this class validates, authorizes and renders.
  */
 
@@ -18,6 +19,9 @@ class SENW_CRM_Compliance {
 	const EXPORT      = 'senw_crm_ledger_export';
 	const UPLOAD      = 'senw_crm_dnc_upload';
 	const OPT_OUT     = 'senw_crm_lead_opt_out';
+	const DOWNLOAD    = 'senw_crm_dnc_download';
+	const AREA_CODES  = 'senw_crm_dnc_save_area_codes';
+	const AREA_OPTION = 'senw_crm_dnc_area_codes';
 	const PER_PAGE    = 50;
 	const CHANNELS    = array( 'email', 'sms', 'call', 'dialer_export', 'mail', 'ad_audience' );
 	const OPT_OUTS    = array( 'sms', 'call', 'email', 'mail', 'all' );
@@ -34,6 +38,8 @@ class SENW_CRM_Compliance {
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ), 24 );
 		add_action( 'admin_post_' . self::EXPORT, array( __CLASS__, 'export' ) );
 		add_action( 'admin_post_' . self::UPLOAD, array( __CLASS__, 'handle_upload' ) );
+		add_action( 'admin_post_' . self::DOWNLOAD, array( __CLASS__, 'handle_download' ) );
+		add_action( 'admin_post_' . self::AREA_CODES, array( __CLASS__, 'handle_area_codes' ) );
 	}
 
 	public static function messages() {
@@ -46,6 +52,12 @@ class SENW_CRM_Compliance {
 			'dnc_bad_kind'  => __( 'Choose the list type (federal, state or litigator) and a name of letters, digits, - or _.', 'senw-crm' ),
 			'dnc_bad_date'  => __( 'Give the registry date of the file (not in the future).', 'senw-crm' ),
 			'dnc_save_fail' => __( 'The file could not be stored for loading.', 'senw-crm' ),
+			'dnc_dl_queued' => __( 'Registry download requested: the result appears below in a minute.', 'senw-crm' ),
+			'dnc_dl_wait'   => __( 'A registry download is allowed once per 24 hours: see below when the next one is allowed.', 'senw-crm' ),
+			'dnc_dl_busy'   => __( 'A registry download is already queued or running.', 'senw-crm' ),
+			'dnc_dl_codes'  => __( 'Save the area codes the brokerage subscribes to before downloading.', 'senw-crm' ),
+			'dnc_codes_ok'  => __( 'Subscribed area codes saved.', 'senw-crm' ),
+			'dnc_codes_bad' => __( 'Area codes are three digits (the first 2-9), separated by commas.', 'senw-crm' ),
 		);
 	}
 
@@ -232,6 +244,7 @@ class SENW_CRM_Compliance {
 		$loads   = $wpdb->get_results( 'SELECT * FROM `' . self::t( 'dnc_loads' ) . '` ORDER BY id DESC LIMIT 20', ARRAY_A );
 		$pending = (int) $wpdb->get_var( "SELECT COUNT(*) FROM `" . self::t( 'outbox' ) . "` WHERE topic = 'dnc.load' AND completed_at IS NULL AND parked_at IS NULL" );
 		// phpcs:enable
+		$registry = self::registry_state();
 		echo SENW_CRM_Lead_Form::template( // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			'admin-dnc',
 			array(
@@ -243,8 +256,88 @@ class SENW_CRM_Compliance {
 				'notices'  => SENW_CRM_Admin::notices(),
 				'post_url' => admin_url( 'admin-post.php' ),
 				'ready'    => '' !== self::inbox_dir(),
+				'registry' => $registry,
 			)
 		);
+	}
+
+	/**
+	 * The registry download's state: the last attempt, when the next download
+	 * is allowed (24 hours after the last one that counted: running or done),
+	 * whether one is queued, and the area codes subscribed. The sidecar decides
+	 * again, under a lock, when the job runs.
+	 */
+	public static function registry_state() {
+		global $wpdb;
+		$table = self::t( 'dnc_downloads' );
+		// phpcs:disable WordPress.DB.PreparedSQL.NotPrepared, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from prefix.
+		$last   = $wpdb->get_row( 'SELECT * FROM `' . $table . '` ORDER BY id DESC LIMIT 1', ARRAY_A );
+		$next   = $wpdb->get_var( "SELECT DATE_ADD(MAX(started_at), INTERVAL 24 HOUR) FROM `" . $table . "` WHERE status IN ('running', 'done') HAVING MAX(started_at) > UTC_TIMESTAMP(3) - INTERVAL 24 HOUR" );
+		$queued = (int) $wpdb->get_var( "SELECT COUNT(*) FROM `" . self::t( 'outbox' ) . "` WHERE topic = 'dnc.download' AND completed_at IS NULL AND parked_at IS NULL" );
+		// A download still running after its job's timeout (3 hours) died with its worker.
+		$queued += (int) $wpdb->get_var( "SELECT COUNT(*) FROM `" . $table . "` WHERE status = 'running' AND started_at > UTC_TIMESTAMP(3) - INTERVAL 3 HOUR" );
+		// phpcs:enable
+		return array(
+			'last'       => $last,
+			'files'      => $last && $last['result'] ? (array) json_decode( (string) $last['result'], true ) : array(),
+			'next'       => $next ? (string) $next : '',
+			'queued'     => $queued > 0,
+			'area_codes' => (string) get_option( self::AREA_OPTION, '' ),
+		);
+	}
+
+	/** "a, b" of valid area codes, or null when any part is not one. */
+	public static function parse_area_codes( $raw ) {
+		$codes = array();
+		foreach ( preg_split( '/[\s,]+/', trim( (string) $raw ), -1, PREG_SPLIT_NO_EMPTY ) as $part ) {
+			if ( ! preg_match( '/^[2-9]\d\d$/', $part ) ) {
+				return null;
+			}
+			$codes[ $part ] = true;
+		}
+		$codes = array_keys( $codes );
+		sort( $codes );
+		return implode( ',', $codes );
+	}
+
+	/** admin-post.php?action=senw_crm_dnc_save_area_codes: the area codes the brokerage subscribes to. */
+	public static function handle_area_codes() {
+		if ( ! current_user_can( self::CAP ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
+		}
+		check_admin_referer( self::AREA_CODES );
+		$codes = self::parse_area_codes( isset( $_POST['area_codes'] ) ? sanitize_text_field( wp_unslash( $_POST['area_codes'] ) ) : '' );
+		if ( null === $codes ) {
+			self::back( self::DNC_SLUG, 'senw_error', 'dnc_codes_bad' );
+		}
+		update_option( self::AREA_OPTION, $codes, false );
+		SENW_CRM_Audit::log( 'update', 'dnc_area_codes', null, array( 'area_codes' => $codes ) );
+		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_codes_ok' );
+	}
+
+	/** admin-post.php?action=senw_crm_dnc_download: one outbox row asks the sidecar to download the registry. */
+	public static function handle_download() {
+		if ( ! current_user_can( self::CAP ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
+		}
+		check_admin_referer( self::DOWNLOAD );
+		$state = self::registry_state();
+		if ( '' === $state['area_codes'] ) {
+			self::back( self::DNC_SLUG, 'senw_error', 'dnc_dl_codes' );
+		}
+		if ( $state['queued'] ) {
+			self::back( self::DNC_SLUG, 'senw_error', 'dnc_dl_busy' );
+		}
+		if ( '' !== $state['next'] ) {
+			self::back( self::DNC_SLUG, 'senw_error', 'dnc_dl_wait' );
+		}
+		$id = self::queue( 'dnc.download', array( 'user_id' => get_current_user_id() ) );
+		if ( ! $id ) {
+			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
+		}
+		SENW_CRM_Audit::log( 'download', 'dnc_registry', $id, array( 'area_codes' => $state['area_codes'] ) );
+		SENW_CRM_Sidecar::kick_outbox( $id );
+		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_dl_queued' );
 	}
 
 	private static function back( $slug, $arg, $code ) {
@@ -252,9 +345,23 @@ class SENW_CRM_Compliance {
 		exit;
 	}
 
+	/** One outbox row for the sidecar (low queue); its id, or 0. */
+	private static function queue( $topic, array $payload ) {
+		global $wpdb;
+		$ok = $wpdb->insert(
+			self::t( 'outbox' ),
+			array(
+				'topic'   => $topic,
+				'queue'   => 'low',
+				'payload' => wp_json_encode( $payload ),
+			),
+			array( '%s', '%s', '%s' )
+		);
+		return $ok ? (int) $wpdb->insert_id : 0;
+	}
+
 	/** admin-post.php?action=senw_crm_dnc_upload: the file goes to the inbox and one outbox row asks the sidecar to load it. */
 	public static function handle_upload() {
-		global $wpdb;
 		if ( ! current_user_can( self::CAP ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage Do-Not-Call lists.', 'senw-crm' ), 403 );
 		}
@@ -283,31 +390,24 @@ class SENW_CRM_Compliance {
 		if ( ! move_uploaded_file( $file['tmp_name'], $inbox . '/' . $stored ) ) {
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
 		}
-		$ok = $wpdb->insert(
-			self::t( 'outbox' ),
+		$id = self::queue(
+			'dnc.load',
 			array(
-				'topic'   => 'dnc.load',
-				'queue'   => 'low',
-				'payload' => wp_json_encode(
-					array(
-						'file'          => $stored,
-						'original'      => substr( sanitize_file_name( (string) $file['name'] ), 0, 200 ),
-						'kind'          => $kind,
-						'name'          => $name,
-						'list_type'     => $type,
-						'registry_date' => $date,
-						'user_id'       => get_current_user_id(),
-					)
-				),
-			),
-			array( '%s', '%s', '%s' )
+				'file'          => $stored,
+				'original'      => substr( sanitize_file_name( (string) $file['name'] ), 0, 200 ),
+				'kind'          => $kind,
+				'name'          => $name,
+				'list_type'     => $type,
+				'registry_date' => $date,
+				'user_id'       => get_current_user_id(),
+			)
 		);
-		if ( ! $ok ) {
+		if ( ! $id ) {
 			wp_delete_file( $inbox . '/' . $stored );
 			self::back( self::DNC_SLUG, 'senw_error', 'dnc_save_fail' );
 		}
-		SENW_CRM_Audit::log( 'upload', 'dnc_list', (int) $wpdb->insert_id, array( 'kind' => $kind, 'name' => $name, 'list_type' => $type, 'registry_date' => $date ) );
-		SENW_CRM_Sidecar::kick_outbox( (int) $wpdb->insert_id );
+		SENW_CRM_Audit::log( 'upload', 'dnc_list', $id, array( 'kind' => $kind, 'name' => $name, 'list_type' => $type, 'registry_date' => $date ) );
+		SENW_CRM_Sidecar::kick_outbox( $id );
 		self::back( self::DNC_SLUG, 'senw_notice', 'dnc_queued' );
 	}
 

@@ -2,7 +2,9 @@
 /**
  * CRM > Do-Not-Call. Variables: $sources (loaded lists), $federal (oldest
  * federal area-code copy: d, n, stale), $loads (last files), $pending (files
- * waiting to load), $max_age, $notices, $post_url, $ready (inbox configured).
+ * waiting to load), $max_age, $notices, $post_url, $ready (inbox configured),
+ * $registry (SENW_CRM_Compliance::registry_state(): last, files, next, queued,
+ * area_codes).
  *
  * @package senw-crm
  */
@@ -39,6 +41,68 @@ $senw_kinds = array(
 			<?php endif; ?>
 		</p>
 	<?php endif; ?>
+	</div></div>
+
+	<h2><?php esc_html_e( 'Download from the federal registry', 'senw-crm' ); ?></h2>
+	<div id="senw-dnc-download" class="senw-box postbox"><div class="inside">
+	<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-dnc-area-codes">
+		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Compliance::AREA_CODES ); ?>">
+		<?php wp_nonce_field( SENW_CRM_Compliance::AREA_CODES ); ?>
+		<p><label for="senw-dnc-codes"><?php esc_html_e( 'Area codes the brokerage subscribes to', 'senw-crm' ); ?></label>
+		<input type="text" id="senw-dnc-codes" name="area_codes" class="regular-text" value="<?php echo esc_attr( $registry['area_codes'] ); ?>" placeholder="503, 541, 971">
+		<button type="submit" class="button" id="senw-dnc-codes-save"><?php esc_html_e( 'Save', 'senw-crm' ); ?></button></p>
+	</form>
+	<?php $senw_last = $registry['last']; ?>
+	<p id="senw-dnc-last-download">
+	<?php if ( ! $senw_last ) : ?>
+		<?php esc_html_e( 'No registry download yet.', 'senw-crm' ); ?>
+	<?php elseif ( 'done' === $senw_last['status'] ) : ?>
+		<?php
+		echo esc_html(
+			sprintf(
+				/* translators: 1: time, 2: area codes, 3: added, 4: deleted, 5: rejected lines, 6: registry date */
+				__( 'Last download %1$s: %2$d area code(s) loaded, %3$s added, %4$s deleted, %5$s lines rejected (registry date %6$s).', 'senw-crm' ),
+				SENW_CRM_Admin::local_time( $senw_last['finished_at'] ),
+				count( $registry['files'] ),
+				number_format_i18n( (int) $senw_last['added'] ),
+				number_format_i18n( (int) $senw_last['deleted'] ),
+				number_format_i18n( (int) $senw_last['rejected'] ),
+				(string) $senw_last['registry_date']
+			)
+		);
+		?>
+	<?php elseif ( 'running' === $senw_last['status'] ) : ?>
+		<?php echo esc_html( sprintf( /* translators: %s: time */ __( 'A download started %s is running.', 'senw-crm' ), SENW_CRM_Admin::local_time( $senw_last['started_at'] ) ) ); ?>
+	<?php else : ?>
+		<strong class="senw-dnc-download-<?php echo esc_attr( $senw_last['status'] ); ?>">
+		<?php
+		echo esc_html(
+			sprintf(
+				/* translators: 1: time, 2: refused or failed, 3: the reason */
+				__( 'Last attempt %1$s %2$s: %3$s. Nothing was loaded.', 'senw-crm' ),
+				SENW_CRM_Admin::local_time( $senw_last['started_at'] ),
+				'refused' === $senw_last['status'] ? __( 'refused', 'senw-crm' ) : __( 'failed', 'senw-crm' ),
+				(string) $senw_last['error']
+			)
+		);
+		?>
+		</strong>
+	<?php endif; ?>
+	</p>
+	<p id="senw-dnc-next-download">
+	<?php if ( $registry['queued'] ) : ?>
+		<?php esc_html_e( 'A download is queued or running.', 'senw-crm' ); ?>
+	<?php elseif ( '' !== $registry['next'] ) : ?>
+		<?php echo esc_html( sprintf( /* translators: %s: time */ __( 'The registry allows one download per 24 hours: the next is allowed at %s.', 'senw-crm' ), SENW_CRM_Admin::local_time( $registry['next'] ) ) ); ?>
+	<?php else : ?>
+		<?php esc_html_e( 'A download is allowed now (one per 24 hours; a daily download also runs by itself).', 'senw-crm' ); ?>
+	<?php endif; ?>
+	</p>
+	<form method="post" action="<?php echo esc_url( $post_url ); ?>" id="senw-dnc-download-form">
+		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Compliance::DOWNLOAD ); ?>">
+		<?php wp_nonce_field( SENW_CRM_Compliance::DOWNLOAD ); ?>
+		<p><button type="submit" class="button button-primary" id="senw-dnc-download-now"<?php disabled( $registry['queued'] || '' !== $registry['next'] || '' === $registry['area_codes'] ); ?>><?php esc_html_e( 'Download from the registry now', 'senw-crm' ); ?></button></p>
+	</form>
 	</div></div>
 
 	<h2><?php esc_html_e( 'Upload a list', 'senw-crm' ); ?></h2>
