@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import pytest
 import requests
-from standins import DncRegistryStandIn, ListProviderStandIn, SendGridStandIn, SkipTraceStandIn, TwilioStandIn
+from standins import (
+    DncRegistryStandIn,
+    ListProviderStandIn,
+    SendGridStandIn,
+    SkipTraceStandIn,
+    TwilioStandIn,
+)
 
 from sidecar.config import load_config
 from sidecar.db import Database, set_db
