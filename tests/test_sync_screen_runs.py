@@ -49,14 +49,26 @@ def feed_rows(db, feed: str):
 
 @pytest.fixture
 def sync_feed(db, wordpress):
-    """Makes FEED known to the plugin (a finished run) and removes its rows afterwards."""
+    """Makes FEED known to the plugin (a finished run) and removes its rows
+    afterwards. The tests play FEED's runs themselves: when the whole suite
+    runs, its workers are up and would take the queued run (and fail and retry
+    it, the feed being unknown to the sidecar), so they are suspended (RQ's
+    own suspension) while the test runs."""
+    from redis import Redis
+    from rq.suspension import resume, suspend
+
+    redis = Redis.from_url(wordpress.redis_url)
     q(db, "INSERT INTO {runs} (feed_id, kind, status, created_at, started_at, finished_at, added)"
           " VALUES (:f, 'full', 'succeeded', NOW(3) - INTERVAL 1 DAY, NOW(3) - INTERVAL 1 DAY,"
           " NOW(3) - INTERVAL 1 DAY, 12)", f=FEED)
-    yield FEED
-    q(db, "DELETE FROM {outbox} WHERE topic = 'mls.sync' AND JSON_UNQUOTE(JSON_EXTRACT(payload, '$.feed')) = :f",
-      f=FEED)
-    q(db, "DELETE FROM {runs} WHERE feed_id = :f", f=FEED)
+    suspend(redis)
+    try:
+        yield FEED
+    finally:
+        q(db, "DELETE FROM {outbox} WHERE topic = 'mls.sync' AND JSON_UNQUOTE(JSON_EXTRACT(payload,"
+              " '$.feed')) = :f", f=FEED)
+        q(db, "DELETE FROM {runs} WHERE feed_id = :f", f=FEED)
+        resume(redis)
 
 
 def sync_form(session, wp_url: str) -> dict[str, str]:
@@ -215,7 +227,7 @@ def test_sync_now_runs_the_real_sync_end_to_end(db, crm, local_feed, page):
     from conftest import login
     deadline = time.monotonic() + 60
     while rows(db, "SELECT 1 FROM {runs} WHERE feed_id = 'local' AND status IN ('queued', 'running')") \
-            or rows(db, f"SELECT 1 FROM {db.t('outbox')} WHERE topic = 'mls.sync' AND completed_at IS NULL"
+            or rows(db, f"SELECT 1 FROM {db.t('outbox')} WHERE topic = 'mls.sync' AND dispatched_at IS NULL"
                         " AND parked_at IS NULL AND JSON_VALUE(payload, '$.feed') = 'local'"):
         assert time.monotonic() < deadline, "a local-feed run is still pending from elsewhere"
         time.sleep(0.2)
