@@ -147,6 +147,9 @@ def test_session_timing_becomes_extended_engagement_or_abandonment(crm, agents, 
                  event_timestamp=(start + timedelta(minutes=i)).isoformat()) for i in range(10)]
     assert post(crm, link["token"], events).json()["accepted"] == 10
     assert evaluate_quiet_sessions(db) >= 1
+    # what the periodic job does next (the suite runs no scheduler to sweep)
+    from sidecar.engagement.process import dispatch_now
+    dispatch_now(db, crm.redis_url)
     got = wait_for(lambda: one(db, "SELECT * FROM {p}senw_events WHERE session_id = :s AND "
                                "event_type = 'ExtendedEngagement' AND processed_at IS NOT NULL",
                                s=sid), 90)

@@ -100,7 +100,10 @@ def test_sync_now_writes_one_run_and_one_outbox_row(db, wordpress, sync_feed):
     assert r.status_code == 200 and r.json()["created"] is False
     assert feed_rows(db, sync_feed) == (runs, outbox)
     # once the dispatcher moved it and the run is running, the answer says so
-    q(db, "UPDATE {outbox} SET dispatched_at = NOW(6) WHERE id = :i", i=outbox[0]["id"])
+    # (with a lease, as the dispatcher hands it out: a hand-out without one is
+    # the reconciler's to hand out again)
+    q(db, "UPDATE {outbox} SET dispatched_at = NOW(6), lease_until = NOW(6) + INTERVAL 1 HOUR"
+          " WHERE id = :i", i=outbox[0]["id"])
     q(db, "UPDATE {runs} SET status = 'running', started_at = NOW(3) WHERE id = :i", i=runs[0]["id"])
     r = rest_post(wordpress, "crmadmin", {"feed": sync_feed})
     assert r.json()["status"] == "running" and "already running" in r.json()["message"]

@@ -63,7 +63,10 @@ def sessions() -> int:
     Abandonment events."""
     cfg = load_config()
     db = get_db(cfg)
-    return evaluate_quiet_sessions(db)
+    found = evaluate_quiet_sessions(db)
+    if found:
+        dispatch_now(db, cfg.redis_url)  # their processing now, not at the next sweep
+    return found
 
 
 def no_contact_check_ins() -> int:
