@@ -63,12 +63,39 @@ def sync_feed(db, wordpress):
           " NOW(3) - INTERVAL 1 DAY, 12)", f=FEED)
     suspend(redis)
     try:
+        wait_until_workers_suspended(redis)
         yield FEED
     finally:
         q(db, "DELETE FROM {outbox} WHERE topic = 'mls.sync' AND JSON_UNQUOTE(JSON_EXTRACT(payload,"
               " '$.feed')) = :f", f=FEED)
         q(db, "DELETE FROM {runs} WHERE feed_id = :f", f=FEED)
         resume(redis)
+
+
+def wait_until_workers_suspended(redis, timeout: float = 60.0) -> None:
+    """RQ's suspension is seen by a worker only between jobs: one blocked in
+    its dequeue (up to WORKER_TTL - 15 s) still takes the next job pushed. So
+    each worker not yet suspended is handed a harmless job on each of its
+    queues, which wakes it; it then sees the suspension and says so. Returns
+    once every worker reports 'suspended' (a test's job pushed afterwards
+    stays in Redis)."""
+    from rq import Queue, Worker
+
+    nudged: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = Worker.all(connection=redis)
+        awake = [w for w in workers if w.get_state() != "suspended"]
+        if not awake:
+            return
+        for w in awake:
+            if w.name not in nudged and w.get_state() == "idle":
+                for name in w.queue_names():
+                    Queue(name, connection=redis).enqueue("os.getpid", result_ttl=10)
+                nudged.add(w.name)
+        assert time.monotonic() < deadline, \
+            f"workers not suspended after {timeout:.0f}s: {[(w.name, w.get_state()) for w in awake]}"
+        time.sleep(0.2)
 
 
 def sync_form(session, wp_url: str) -> dict[str, str]:
