@@ -22,16 +22,27 @@ from sidecar.mls.replicate import run_sync
 make_feed = mls_helpers.make_feed  # the fixture
 
 RESO_MD = Path(__file__).resolve().parent.parent.parent / "shared" / "reso.md"
+# the same list kept in the repository, for checkouts without ../shared
+RESO_COPY = Path(__file__).resolve().parent / "data" / "reso_core_fields.md"
 
 
-def reso_md_fields() -> dict[str, dict[str, str]]:
-    """{resource: {field: OData type}} from the 'Core fields' list of reso.md."""
+def reso_md_fields(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """{resource: {field: OData type}} from the 'Core fields' list of reso.md
+    (the shared file when present, else the repository's copy)."""
+    path = path or (RESO_MD if RESO_MD.exists() else RESO_COPY)
     out: dict[str, dict[str, str]] = {}
-    for line in RESO_MD.read_text().splitlines():
+    for line in path.read_text().splitlines():
         m = re.match(r"- \*\*(\w+)\*\*: (.*)$", line)
         if m and "(" in m.group(2):
             out[m.group(1)] = dict(re.findall(r"(\w+) \(([^)]+)\)", m.group(2)))
     return out
+
+
+def test_the_repository_copy_of_the_core_fields_matches_reso_md():
+    copy = reso_md_fields(RESO_COPY)
+    assert set(copy) >= {"Property", "Media", "Member", "Office", "OpenHouse"}
+    if RESO_MD.exists():
+        assert copy == reso_md_fields(RESO_MD)
 
 
 def metadata_facets(feed_url: str, reader: FeedReader) -> dict[str, dict[str, dict[str, str]]]:
