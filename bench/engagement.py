@@ -140,9 +140,29 @@ def latencies(s: Stack, tokens: list[str], pause: float) -> list[float]:
             f"'$.event_id') WHERE o.id > {mark} AND o.topic = 'alerts.hot_lead' AND "
             "o.completed_at IS NOT NULL")])[0]
         if len(rows) >= len(tokens):
-            return [float(r[0]) for r in rows]
+            break
         time.sleep(0.5)
+    breakdown(s, mark)
     return [float(r[0]) for r in rows]
+
+
+def breakdown(s: Stack, mark: int) -> None:
+    """Where the time goes: p50 of each step, from the event's arrival."""
+    p = s.table_prefix
+    steps = ("w.dispatched_at", "w.started_at", "w.completed_at", "o.created_at",
+             "o.dispatched_at", "o.started_at", "o.completed_at")
+    rows = sql(s, [
+        ("SELECT " + ", ".join(f"TIMESTAMPDIFF(MICROSECOND, e.received_at, {c}) / 1e6"
+                               for c in steps) +
+         f" FROM {p}senw_outbox o JOIN {p}senw_events e ON e.id = JSON_EXTRACT(o.payload,"
+         f" '$.event_id') JOIN {p}senw_outbox w ON w.dedupe_key = CONCAT('engagement-', e.id)"
+         f" WHERE o.id > {mark} AND o.topic = 'alerts.hot_lead' AND o.completed_at IS NOT NULL")])[0]
+    if rows:
+        cols = list(zip(*rows, strict=True))
+        print("    p50 from arrival: " + ", ".join(
+            f"{name} {pct([float(x) for x in col], 50) * 1000:.0f} ms" for name, col in zip(
+                ("process handed out", "started", "done", "alert written", "handed out",
+                 "started", "done"), cols, strict=True)))
 
 
 def figure_critical(s: Stack, n: int, backlog: int) -> None:
