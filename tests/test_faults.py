@@ -67,3 +67,106 @@ def test_nothing_acknowledged_is_lost_duplicated_or_misfiled_under_kill_9(faulty
                  "killed scheduler", "lost a taken job"):
         assert any(e.startswith(kind) for e in fs.events), (kind, fs.events)
     assert any(e.endswith("restarted") for e in fs.events)
+
+
+CAMPAIGN_MEMBERS = 30
+
+
+def test_a_campaign_mails_each_member_each_step_once_under_kill_9(faulty):
+    """A two-step email campaign runs on the `default` workers while they are
+    killed in the middle of a SendGrid call, MariaDB is killed mid-run and
+    then Redis. Every member gets each step exactly once (counted at the
+    SendGrid stand-in), each step is recorded once, and every member ends
+    'done': a member whose send was cut short is settled by the message
+    resolver and then moved on, not mailed again and not left behind."""
+    import secrets
+
+    from compliance_helpers import person
+
+    from sidecar.config import load_config
+    from sidecar.db import Database
+
+    fs, sendgrid, _twilio = faulty
+    tag = secrets.token_hex(4)
+    db = Database(load_config(fs.stack.env()))
+    try:
+        people = [person(db, email=f"camp{i}-{tag}@example.org", email_consent=True,
+                         name=f"Camp{i}")[0] for i in range(CAMPAIGN_MEMBERS)]
+        with db.engine.begin() as conn:
+            cid = int(conn.execute(db.sql(
+                "INSERT INTO {t:campaigns} (name, status, sms_per_minute) VALUES (:n, 'running',"
+                " 1000)"), {"n": f"Fault {tag}"}).lastrowid)
+            for pos in (1, 2):
+                conn.execute(db.sql(
+                    "INSERT INTO {t:campaign_steps} (campaign_id, position, channel, delay_minutes,"
+                    " subject, body) VALUES (:c, :p, 'email', 0, :s, 'Hello {first_name}')"),
+                    {"c": cid, "p": pos, "s": f"{tag} step {pos}"})
+            for pid in people:
+                conn.execute(db.sql("INSERT INTO {t:campaign_members} (campaign_id, person_id)"
+                                    " VALUES (:c, :p)"), {"c": cid, "p": pid})
+    finally:
+        db.engine.dispose()
+
+    seen = {"n": 0}
+    first_event = len(fs.events)
+
+    def on_send(mail: dict) -> None:
+        if not str(mail.get("subject", "")).startswith(tag):
+            return
+        seen["n"] += 1
+        if seen["n"] == 8:          # inside this call: the sending worker dies
+            for name in fs.worker_names():
+                if name != f"worker{fs.workers + 1}":
+                    fs.kill(name)
+        elif seen["n"] == 20:
+            threading.Thread(target=fs.kill_mariadb, kwargs={"down_for": 1.0}).start()
+        elif seen["n"] == 35:
+            threading.Thread(target=fs.kill_redis, kwargs={"down_for": 1.0}).start()
+
+    sendgrid.delay = 0.05
+    sendgrid.on_send = on_send
+    import time
+
+    import pymysql
+    try:
+        deadline = time.monotonic() + 240
+        done = False
+        n = 0
+        while time.monotonic() < deadline and not done:
+            try:
+                n += 1      # a run of the campaign, as the minute's tick would queue
+                fs.sql("INSERT INTO {p}outbox (topic, queue, payload, dedupe_key) VALUES"
+                       " ('campaign.run', 'default', %s, %s)", f'{{"campaign_id": {cid}}}',
+                       f"fault-camp-{tag}-{n}")
+                left = fs.sql("SELECT COUNT(*) AS n FROM {p}campaign_members WHERE campaign_id = %s"
+                              " AND status <> 'done'", cid)[0]["n"]
+                open_msgs = fs.sql("SELECT COUNT(*) AS n FROM {p}messages WHERE idempotency_key"
+                                   " LIKE %s AND status <> 'sent'", f"camp-{cid}-%")[0]["n"]
+                done = left == 0 and open_msgs == 0
+            except pymysql.MySQLError:
+                pass
+            time.sleep(2)
+    finally:
+        sendgrid.on_send = None
+        sendgrid.delay = 0.0
+    events = fs.events[first_event:]
+    mails: dict[tuple[str, str], int] = {}
+    for m in sendgrid.sent():
+        if str(m.get("subject", "")).startswith(tag):
+            key = (m["personalizations"][0]["to"][0]["email"], m["subject"])
+            mails[key] = mails.get(key, 0) + 1
+    members = fs.sql("SELECT status, next_position FROM {p}campaign_members WHERE campaign_id = %s",
+                     cid)
+    sends = fs.sql("SELECT member_id, step_id, status FROM {p}campaign_sends WHERE campaign_id = %s",
+                   cid)
+    report = {"events": events, "mails": len(mails), "members": len(members),
+              "left": [m for m in members if m["status"] != "done"][:5], "sends": len(sends)}
+    assert done, report
+    for kind in ("killed worker1", "killed mariadb", "killed redis"):
+        assert any(e.startswith(kind) for e in events), (kind, report)
+    expected = {(f"camp{i}-{tag}@example.org", f"{tag} step {pos}")
+                for i in range(CAMPAIGN_MEMBERS) for pos in (1, 2)}
+    assert set(mails) == expected, report
+    assert all(c == 1 for c in mails.values()), {k: c for k, c in mails.items() if c != 1}
+    assert len(sends) == 2 * CAMPAIGN_MEMBERS and {s["status"] for s in sends} == {"sent"}, report
+    assert all(m["status"] == "done" and m["next_position"] == 3 for m in members), report

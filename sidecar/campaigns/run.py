@@ -115,16 +115,19 @@ def _contacts(s: Session, person_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def _advance(s: Session, member: Any, steps: dict[int, Any], now: datetime) -> bool:
-    """Move the member past its step; True when the campaign is over for them."""
+    """Move the member past its step (once: only while it is still at that
+    step); True when the campaign is over for them."""
     nxt = steps.get(int(member.next_position) + 1)
     db = get_db()
     if nxt is None:
         s.execute(db.sql("UPDATE {t:campaign_members} SET status = 'done', next_at = NULL,"
-                         " next_position = next_position + 1 WHERE id = :m"), {"m": member.id})
+                         " next_position = next_position + 1 WHERE id = :m AND next_position = :pos"),
+                  {"m": member.id, "pos": int(member.next_position)})
         return True
     s.execute(db.sql("UPDATE {t:campaign_members} SET next_position = next_position + 1,"
-                     " next_at = :at WHERE id = :m"),
-              {"m": member.id, "at": now + timedelta(minutes=int(nxt.delay_minutes))})
+                     " next_at = :at WHERE id = :m AND next_position = :pos"),
+              {"m": member.id, "pos": int(member.next_position),
+               "at": now + timedelta(minutes=int(nxt.delay_minutes))})
     return False
 
 
@@ -290,5 +293,10 @@ def _message_step(db: Database, cfg: Config, cid: int, step: Any, member: Any,
         else:
             result.finished += _advance(s, member, steps, now)
 
-    send_to_contact(db.Session, msg, client, purpose="marketing", actor=actor, at=now,
-                    on_settled=settled, on_blocked=blocked)
+    outcome = send_to_contact(db.Session, msg, client, purpose="marketing", actor=actor, at=now,
+                              on_settled=settled, on_blocked=blocked)
+    if not outcome.changed and outcome.status in ("sent", "simulated", "unknown"):
+        # Settled earlier without this member moving on: the worker that sent it
+        # died before the settling transaction, and the message resolver settled
+        # the row since (it knows nothing of campaigns). Not sent again: recorded.
+        in_transaction(db.Session, lambda s: settled(s, outcome))

@@ -20,6 +20,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -40,6 +41,10 @@ class SendGridStandIn(StandIn):
         self._store = threading.Lock()
         self.signing_key = ec.generate_private_key(ec.SECP256R1())
         self.inbound_token = secrets.token_hex(16)
+        # Test hooks: called with each valid mail before it is accepted (a fault
+        # test kills workers there); seconds each accepted mail takes.
+        self.on_send: Callable[[dict[str, object]], None] | None = None
+        self.delay = 0.0
 
     @property
     def verification_key(self) -> str:
@@ -120,6 +125,10 @@ class SendGridStandIn(StandIn):
                            "character in length.", "field": "content"})
         if errors:
             return 400, {}, {"errors": errors}
+        if self.on_send is not None:
+            self.on_send(mail)
+        if self.delay:
+            time.sleep(self.delay)
         msg_id = secrets.token_urlsafe(16)
         args = dict(mail.get("custom_args") or {})
         for p in pers:
