@@ -170,3 +170,91 @@ def test_a_campaign_mails_each_member_each_step_once_under_kill_9(faulty):
     assert all(c == 1 for c in mails.values()), {k: c for k, c in mails.items() if c != 1}
     assert len(sends) == 2 * CAMPAIGN_MEMBERS and {s["status"] for s in sends} == {"sent"}, report
     assert all(m["status"] == "done" and m["next_position"] == 3 for m in members), report
+
+
+LIST_ROWS = 30_000
+
+
+def test_a_list_import_resumes_whole_under_kill_9(faulty):
+    """A 30,000-row CSV import on the forking `low` worker: the worker (and
+    its job's child) is killed mid-import, then MariaDB. The import resumes
+    after its last committed chunk and ends with every row counted once:
+    each owner is one person on the list, each duplicate and bad row is
+    reported once, nobody is imported twice."""
+    import json
+    import secrets
+    import time
+    from pathlib import Path
+
+    import pymysql
+
+    from sidecar.config import load_config
+
+    fs, _sendgrid, _twilio = faulty
+    tag = secrets.token_hex(4)
+    header = "Owner First,Owner Last,Email,Phone 1,Property Address,Property Zip\n"
+    mapping = {"Owner First": "first_name", "Owner Last": "last_name", "Email": "email",
+               "Phone 1": "phone", "Property Address": "prop_street", "Property Zip": "prop_zip"}
+    lines, kinds = [], []
+    for i in range(LIST_ROWS):
+        if i % 50 == 49:
+            lines.append(f"Bad{i},Row{tag},not-an-email,,,")
+            kinds.append("bad")
+        elif i % 20 == 19 and kinds[-1] == "good":
+            lines.append(lines[-1])
+            kinds.append("duplicate")
+        else:
+            lines.append(f"Own{i},Er{tag},o{i}-{tag}@example.org,+1503{200 + i // 10000}{i % 10000:04d},"
+                         f"{i} Elm St {tag},97301")
+            kinds.append("good")
+    upload = secrets.token_hex(16) + ".upload"
+    inbox = Path(load_config(fs.stack.env()).dnc_dir) / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / upload).write_bytes((header + "\n".join(lines) + "\n").encode())
+    fs.sql("INSERT INTO {p}lists (name, status, mapping, upload_file) VALUES (%s, 'queued', %s, %s)",
+           f"Fault list {tag}", json.dumps(mapping), upload)
+    list_id = fs.sql("SELECT id FROM {p}lists WHERE name = %s", f"Fault list {tag}")[0]["id"]
+    first_event = len(fs.events)
+    fs.sql("INSERT INTO {p}outbox (topic, queue, payload) VALUES ('list.import', 'low', %s)",
+           json.dumps({"list_id": list_id, "file": upload, "mapping": mapping}))
+
+    def progress() -> dict:
+        try:
+            return fs.sql("SELECT status, rows_done, rows_total FROM {p}lists WHERE id = %s",
+                          list_id)[0]
+        except pymysql.MySQLError:
+            return {"status": "?", "rows_done": -1, "rows_total": 0}
+
+    deadline = time.monotonic() + 300
+    killed_worker = killed_db = False
+    mark = 0
+    state = progress()
+    while time.monotonic() < deadline and state["status"] != "done":
+        done = int(state["rows_done"] or 0)
+        if not killed_worker and 0 < done < LIST_ROWS // 2:
+            fs.kill(f"worker{fs.workers + 1}")       # the forking worker on `low`, child and all
+            killed_worker, mark = True, done
+        elif killed_worker and not killed_db and done > mark and done < LIST_ROWS:
+            fs.kill_mariadb(down_for=1.0)
+            killed_db = True
+        time.sleep(0.2)
+        state = progress()
+    events = fs.events[first_event:]
+    assert state["status"] == "done", (state, events)
+    assert killed_worker and killed_db, events
+    assert any(e.startswith(f"killed worker{fs.workers + 1}") for e in events), events
+    counts = fs.sql("SELECT rows_total, rows_imported, rows_matched, rows_duplicate, rows_bad"
+                    " FROM {p}lists WHERE id = %s", list_id)[0]
+    assert {k: int(v) for k, v in counts.items()} == {
+        "rows_total": LIST_ROWS, "rows_imported": kinds.count("good"), "rows_matched": 0,
+        "rows_duplicate": kinds.count("duplicate"), "rows_bad": kinds.count("bad")}, events
+    people = fs.sql("SELECT e.email, COUNT(DISTINCT e.person_id) AS n FROM {p}person_emails e"
+                    " WHERE e.email LIKE %s GROUP BY e.email", f"%-{tag}@example.org")
+    assert len(people) == kinds.count("good") and {int(r["n"]) for r in people} == {1}
+    members = fs.sql("SELECT COUNT(*) AS n, COUNT(DISTINCT person_id) AS d FROM {p}list_members"
+                     " WHERE list_id = %s", list_id)[0]
+    assert int(members["n"]) == int(members["d"]) == kinds.count("good")
+    errors = fs.sql("SELECT kind, COUNT(*) AS n, COUNT(DISTINCT row_no) AS d FROM {p}import_errors"
+                    " WHERE list_id = %s GROUP BY kind", list_id)
+    assert {r["kind"]: (int(r["n"]), int(r["d"])) for r in errors} == {
+        "bad": (kinds.count("bad"),) * 2, "duplicate": (kinds.count("duplicate"),) * 2}
