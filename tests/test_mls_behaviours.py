@@ -236,3 +236,26 @@ def test_an_entity_event_log_purged_by_retention_falls_back_and_misses_nothing(d
     queries = [q for q in feed.stats["queries"][before:] if q["resource"] == "Property"]
     assert queries and all("ListingKey eq" in q["$filter"] for q in queries)
     assert_matches_feed(db, feed, settings.feed_id)
+
+
+def test_a_shrunken_page_grows_back_after_good_pages(db, make_feed):
+    # a server slow for a moment: the page shrinks, then doubles back after
+    # `grow_after_pages` good pages, and the feed's state says so
+    feed, settings = make_feed(400, settings={"media": "none", "min_page_size": 10,
+                                              "grow_after_pages": 3})
+
+    def failing(resource: str, pages: int) -> None:
+        if pages == 1:  # the next Property page fails twice: 40 -> 20
+            feed.add_faults({"status": 503}, {"status": 503})
+
+    result = run_sync(db, settings, "full", on_page=failing)
+    assert result.status == "succeeded"
+    notes = scalar(db, "SELECT notes FROM {t:mls_sync_runs} WHERE id = :i", i=result.run_id)
+    assert "asking for 20 per page" in notes
+    assert "3 good pages of 20; asking for 40 per page again" in notes
+    assert scalar(db, "SELECT page_size FROM {t:mls_feed_state} WHERE feed_id = :f",
+                  f=settings.feed_id) == 40
+    tops = [int(q["$top"]) for q in feed.stats["queries"] if q["resource"] == "Property"
+            and q.get("$top")]
+    assert 20 in tops and tops[-1] == 40
+    assert_matches_feed(db, feed, settings.feed_id, ("Property",))

@@ -40,6 +40,9 @@ class FeedSettings:
     page_size: int = 1000
     # a timeout or repeated 5xx halves the page size, down to this floor
     min_page_size: int = 25
+    # after this many good pages at a shrunken size the page size doubles back
+    # (towards page_size); each time a regrown size fails again, twice as many
+    grow_after_pages: int = 20
     # how to ask for the page size: "top" ($top) or "prefer" (odata.maxpagesize)
     page_size_via: str = "top"
     # without a nextLink: "keyset" (filter past the last (timestamp, key)) or "skip"
@@ -71,7 +74,7 @@ class FeedSettings:
 _CHOICES = {"page_size_via": ("top", "prefer"), "paging": ("keyset", "skip"),
             "media": ("expand", "resource", "none"), "entity_event": ("auto", "on", "off")}
 _POSITIVE = ("page_size", "min_page_size", "requests_per_second", "requests_per_hour", "timeout_seconds",
-             "keys_per_request")
+             "keys_per_request", "grow_after_pages")
 
 
 def _local_feed(env: Mapping[str, str]) -> dict[str, Any]:

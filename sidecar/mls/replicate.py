@@ -109,6 +109,10 @@ class Replicator:
         if settings.media == "expand" and self.state.media == "resource":
             self.media = "resource"
         self.keyset = self.state.keyset is not False
+        # growing back after a shrink: good pages since, and how many it takes
+        self._good_pages = 0
+        self._grow_after = max(1, settings.grow_after_pages)
+        self._regrown: int | None = None
 
     # -- adapting to the server ------------------------------------------------
 
@@ -133,7 +137,10 @@ class Replicator:
                       media="resource")
             return True
         floor = min(self.settings.min_page_size, self.settings.page_size)
+        self._good_pages = 0
         if self.page_size > floor:
+            if self._regrown == self.page_size:
+                self._grow_after *= 2       # that size failed again: wait longer next time
             old, self.page_size = self.page_size, max(floor, self.page_size // 2)
             self.note(f"{rmap.resource} page of {old} failed ({why}); asking for "
                       f"{self.page_size} per page from now on", page_size=self.page_size)
@@ -147,10 +154,26 @@ class Replicator:
         while True:
             params = {**self._params(rmap, since, cursor, count), **(extra or {})}
             try:
-                return self.client.query(rmap.resource, params, adaptive=True)
+                page = self.client.query(rmap.resource, params, adaptive=True)
             except SlowAnswer as exc:
                 if not self._adapt(rmap, str(exc)):
                     return self.client.query(rmap.resource, params)
+                continue
+            self._grow_back(rmap)
+            return page
+
+    def _grow_back(self, rmap: mapping.ResourceMap) -> None:
+        """A shrunken page size doubles back after enough good pages (a server
+        that was slow for a while is not asked for small pages for ever)."""
+        if self.page_size >= self.settings.page_size:
+            return
+        self._good_pages += 1
+        if self._good_pages < self._grow_after:
+            return
+        old, self.page_size = self.page_size, min(self.settings.page_size, self.page_size * 2)
+        self._good_pages, self._regrown = 0, self.page_size
+        self.note(f"{rmap.resource}: {self._grow_after} good pages of {old}; asking for "
+                  f"{self.page_size} per page again", page_size=self.page_size)
 
     # -- query building -------------------------------------------------------
 
