@@ -206,3 +206,32 @@ def test_stuck_submissions_get_their_unit_of_work(udb, r):
     assert out.topic == "submission.received"
     assert json.loads(out.payload) == {"submission_id": sub_id}
     assert reconcile(udb, r).submissions_queued == 0
+
+
+def test_run_here_runs_a_pending_row_once_and_leaves_a_dispatched_one_alone(udb, r):
+    """runner.run_here (the hot-lead alert right after its event): a pending row
+    is marked handed out as the dispatcher would and run in this process; the
+    dispatcher then has nothing to hand out. A row already handed to RQ is not
+    run here (its copy in Redis runs it), nor is a completed one."""
+    here = add(udb, "here")
+    assert runner.run_here(udb, here) is True
+    done = row(udb, here)
+    assert done["completed_at"] is not None and done["attempts"] == 1
+    assert done["job_id"] == job_id(here, 1)
+    assert dispatch_pending(udb, r).dispatched == []
+    assert runner.run_here(udb, here) is False
+    queued = add(udb, "queued")
+    dispatch_pending(udb, r)
+    assert runner.run_here(udb, queued) is False
+    assert row(udb, queued)["completed_at"] is None
+    assert probe_jobs.RUNS == ["here"]
+
+
+def test_run_here_that_fails_is_retried_from_its_row(udb, r):
+    oid = add(udb, "here-flaky")
+    probe_jobs.FAILURES_LEFT["here-flaky"] = 1
+    with pytest.raises(RuntimeError):
+        runner.run_here(udb, oid)
+    failed = row(udb, oid)
+    assert failed["failures"] == 1 and failed["dispatched_at"] is None
+    assert failed["available_at"] is not None and failed["completed_at"] is None

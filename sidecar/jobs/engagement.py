@@ -13,6 +13,7 @@ from ..notify.messages import send_once
 from ..notify.twilio_client import TwilioClient
 from ..tasks.rules import CHECK_IN, NO_CONTACT_DAYS, create_task
 from ..tx import in_transaction
+from .runner import run_here
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,17 @@ def process(event_id: int) -> dict[str, Any] | None:
     db = get_db(cfg)
     out = in_transaction(db.Session, lambda s: process_event(s, int(event_id)))
     if out is not None:
+        if out.get("alert_outbox_id"):
+            # The hot-lead alert (critical) runs here and now: its row is
+            # committed, so a failure or a death is retried like any hand-out,
+            # and a queue round trip is not spent on the most urgent job.
+            try:
+                run_here(db, int(out["alert_outbox_id"]))
+            except Exception as exc:  # noqa: BLE001 - recorded on its row and retried
+                log.warning("hot-lead alert %s failed here (%s); retried from its row",
+                            out["alert_outbox_id"], type(exc).__name__)
         if out.get("hot_task") or out.get("stage") or out.get("return_visit"):
-            # the alert (critical) first, then the stage's tasks
-            dispatch_now(db, cfg.redis_url, out.get("alert_outbox_id"))
+            dispatch_now(db, cfg.redis_url)      # the stage's tasks, follow-ups
         invalidate(cfg.redis_url, "event")
     return out
 

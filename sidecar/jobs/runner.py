@@ -162,3 +162,34 @@ def run_outbox(outbox_id: int, attempt: int = 1) -> Any:
         raise
     in_transaction(db.Session, lambda s: _complete(s, outbox_id))
     return result
+
+
+def run_here(db: Database, outbox_id: int) -> bool:
+    """Run a pending row in this process now, instead of handing it to RQ: for
+    a job that must follow the one running here at once (a hot-lead alert
+    after the event that made the lead hot), skipping a queue round trip.
+    The row is marked handed out exactly as the dispatcher marks it, in a
+    transaction that skips it if anyone else took it; from there it is an
+    ordinary hand-out (claim, lease, completion, retry on failure, and the
+    reconciler's if this process dies). False when the row was not pending."""
+    from ..outbox import PENDING, QUEUED_LEASE_SECONDS
+
+    def take(s: Session) -> int | None:
+        row = s.execute(db.sql(
+            f"SELECT attempts FROM {{t:outbox}} WHERE id = :id AND {PENDING} "
+            "FOR UPDATE SKIP LOCKED"), {"id": int(outbox_id)}).one_or_none()
+        if row is None:
+            return None
+        s.execute(db.sql(
+            "UPDATE {t:outbox} SET dispatched_at = NOW(6), "
+            "job_id = CONCAT('outbox-', id, '-', attempts + 1), attempts = attempts + 1, "
+            "started_at = NULL, lease_until = NOW(6) + INTERVAL :lease SECOND, "
+            "available_at = NULL WHERE id = :id"),
+            {"id": int(outbox_id), "lease": QUEUED_LEASE_SECONDS})
+        return int(row.attempts) + 1
+
+    attempt = in_transaction(db.Session, take)
+    if attempt is None:
+        return False
+    run_outbox(int(outbox_id), attempt)
+    return True
