@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from faultkit import FaultStack, audit, make_visitors, run_load, wait_quiet
+from faultkit import FaultStack, audit, make_visitors, run_load, stuck_counts, wait_quiet
 from standins import SendGridStandIn, TwilioStandIn
 
 RATE = 15.0
@@ -258,3 +258,121 @@ def test_a_list_import_resumes_whole_under_kill_9(faulty):
                     " WHERE list_id = %s GROUP BY kind", list_id)
     assert {r["kind"]: (int(r["n"]), int(r["d"])) for r in errors} == {
         "bad": (kinds.count("bad"),) * 2, "duplicate": (kinds.count("duplicate"),) * 2}
+
+
+ENGAGED_CLIENTS = 30
+
+
+def test_engagement_events_are_processed_once_and_each_hot_lead_alerted_once_under_kill_9(faulty):
+    """Clients react to their shared links (open, view, like, book a showing:
+    the last turns each hot) through the public intake, retrying a failed post
+    with the same event keys as the link page's script does, while the high
+    worker, Redis (holding jobs), MariaDB and gunicorn are killed. Afterwards
+    every accepted event is stored once and processed once, each client has
+    one showing request, and each agent SMS for a lead turned hot was sent
+    exactly once."""
+    import hashlib
+    import secrets
+    import time
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    fs, _sendgrid, twilio = faulty
+    tag = secrets.token_hex(3)
+    agent = fs.stack.users["agent1"]
+    listing = f"FLT-{tag}"
+    fs.sql("INSERT INTO {p}properties (feed_id, ListingKey, ListingId, StandardStatus, ListPrice,"
+           " City, searchable) VALUES ('manual', %s, %s, 'Active', 450000, 'Salem', 1)",
+           listing, listing)
+    tokens = []
+    for i in range(ENGAGED_CLIENTS):
+        tok = secrets.token_hex(32)
+        fs.sql("INSERT INTO {p}people (contact_key, first_name, last_name) VALUES (UUID(), 'Eng',"
+               " %s)", f"{tag}{i}")
+        pid = fs.sql("SELECT id FROM {p}people WHERE last_name = %s", f"{tag}{i}")[0]["id"]
+        fs.sql("INSERT INTO {p}leads (person_id, agent_id, score, temperature, pipeline_state,"
+               " display_name) VALUES (%s, %s, 55, 'warm', 'processed', %s)", pid, agent,
+               f"Eng {tag}{i}")
+        lead = fs.sql("SELECT id FROM {p}leads WHERE person_id = %s", pid)[0]["id"]
+        fs.sql("INSERT INTO {p}deals (person_id, lead_id, agent_id, stage, value, probability)"
+               " VALUES (%s, %s, %s, 'new', 13500, 10)", pid, lead, agent)
+        deal = fs.sql("SELECT id FROM {p}deals WHERE lead_id = %s", lead)[0]["id"]
+        fs.sql("INSERT INTO {p}listing_links (token_hash, person_id, lead_id, agent_id, deal_id,"
+               " expires_at) VALUES (%s, %s, %s, %s, %s, NOW() + INTERVAL 1 DAY)",
+               hashlib.sha256(tok.encode()).hexdigest(), pid, lead, agent, deal)
+        fs.sql("INSERT INTO {p}contact_listings (contact_listings_key, link_id, person_id,"
+               " listing_key) SELECT UUID(), id, person_id, %s FROM {p}listing_links WHERE"
+               " token_hash = %s", listing, hashlib.sha256(tok.encode()).hexdigest())
+        tokens.append(tok)
+    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3 * 86400))
+    acked: dict[str, int] = {}
+    session_of = {tok: str(uuid.uuid4()) for tok in tokens}
+
+    def post(tok: str, kind: str) -> None:
+        ev = {"event_key": str(uuid.uuid4()), "event_type": kind, "session_id": session_of[tok]}
+        if kind != "LinkOpened":
+            ev["listing_key"] = listing
+        if kind == "ShowingRequested":
+            ev["details"] = {"requested_for": when}
+        for attempt in range(8):
+            try:
+                r = requests.post(fs.stack.wp_url + f"/wp-json/senw-crm/v1/share/{tok}/events",
+                                  json={"events": [ev]}, timeout=20)
+                if r.status_code == 202:
+                    acked[ev["event_key"]] = 1
+                    return
+                if r.status_code < 500 and r.status_code != 429:
+                    raise AssertionError(f"{kind}: {r.status_code} {r.text[:200]}")
+            except requests.RequestException:
+                pass
+            time.sleep(min(1.5 * (attempt + 1), 5.0))
+
+    def client(tok: str) -> None:
+        for kind in ("LinkOpened", "DetailedView", "Favorited", "ShowingRequested"):
+            post(tok, kind)
+            time.sleep(0.3)
+
+    first_event = len(fs.events)
+    faults = [(1.0, lambda: fs.kill("worker1")), (2.5, fs.kill_redis_holding_jobs),
+              (4.5, lambda: fs.kill_mariadb(down_for=1.0)), (6.5, lambda: fs.kill("sidecar"))]
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(6) as pool:
+        futures = []
+        for i, tok in enumerate(tokens):
+            futures.append(pool.submit(client, tok))
+            while faults and time.monotonic() - t0 >= faults[0][0]:
+                faults.pop(0)[1]()
+            time.sleep(0.25)
+        while faults:
+            time.sleep(max(0.0, faults[0][0] - (time.monotonic() - t0)))
+            faults.pop(0)[1]()
+        for f in futures:
+            f.result()
+    assert len(acked) == 4 * ENGAGED_CLIENTS, f"{len(acked)} of {4 * ENGAGED_CLIENTS} acknowledged"
+    quiet = wait_quiet(fs, time.monotonic(), timeout=240)
+    events = fs.events[first_event:]
+    assert quiet is not None, (stuck_counts(fs), events)
+    stored = fs.sql("SELECT e.event_key, e.processed_at FROM {p}events e JOIN {p}listing_links l"
+                    " ON l.id = e.link_id JOIN {p}people p ON p.id = l.person_id WHERE"
+                    " p.last_name LIKE %s", f"{tag}%")
+    keys = [r["event_key"] for r in stored]
+    assert set(acked) <= set(keys) and len(keys) == len(set(keys)), events
+    assert all(r["processed_at"] is not None for r in stored), events
+    showings = fs.sql("SELECT COUNT(*) AS n, COUNT(DISTINCT s.person_id) AS d FROM"
+                      " {p}showing_requests s JOIN {p}people p ON p.id = s.person_id WHERE"
+                      " p.last_name LIKE %s", f"{tag}%")[0]
+    assert int(showings["n"]) == int(showings["d"]) == ENGAGED_CLIENTS
+    hot = fs.sql("SELECT COUNT(*) AS n FROM {p}leads WHERE display_name LIKE %s AND"
+                 " temperature = 'hot'", f"Eng {tag}%")[0]["n"]
+    assert hot == ENGAGED_CLIENTS, events
+    sms = [m["Body"] for m in twilio.sent() if f"Eng {tag}" in m.get("Body", "")]
+    per_client: dict[str, int] = {}
+    for body in sms:
+        name = body.split(" is HOT")[0].rsplit(": ", 1)[-1]
+        per_client[name] = per_client.get(name, 0) + 1
+    assert sorted(per_client) == sorted(f"Eng {tag}{i}" for i in range(ENGAGED_CLIENTS)), sms[:5]
+    assert set(per_client.values()) == {1}, {k: v for k, v in per_client.items() if v != 1}
+    for kind in ("killed worker1", "killed redis", "killed mariadb", "killed sidecar"):
+        assert any(e.startswith(kind) for e in events), (kind, events)
