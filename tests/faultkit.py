@@ -177,14 +177,24 @@ class FaultStack:
         self.mariadb.start()
 
     def pause_workers(self) -> None:
+        """SIGSTOP every live worker (one killed a moment ago and not yet
+        restarted is skipped)."""
         for name in self.worker_names():
-            os.killpg(self.stack.procs[name].pid, signal.SIGSTOP)
+            proc = self.stack.procs.get(name)
+            if proc is not None and proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
 
     def resume_workers(self) -> None:
         for name in self.worker_names():
             proc = self.stack.procs.get(name)
             if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGCONT)
+                try:
+                    os.killpg(proc.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
 
     def worker_names(self) -> list[str]:
         return [n for n in self.stack.procs if n.startswith("worker")]

@@ -204,7 +204,7 @@ def test_a_list_import_resumes_whole_under_kill_9(faulty):
             lines.append(lines[-1])
             kinds.append("duplicate")
         else:
-            lines.append(f"Own{i},Er{tag},o{i}-{tag}@example.org,+1503{200 + i // 10000}{i % 10000:04d},"
+            lines.append(f"Own{i},Er{tag},o{i}-{tag}@example.org,+1541{300 + i // 10000}{i % 10000:04d},"
                          f"{i} Elm St {tag},97301")
             kinds.append("good")
     upload = secrets.token_hex(16) + ".upload"
