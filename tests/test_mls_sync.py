@@ -77,8 +77,12 @@ def test_initial_load_is_complete_and_exact(db, make_feed):
     multi_word = [v for v in STANDARD_STATUS if " " in v]
     assert any(v in spellings for v in multi_word)
     assert any(member_name(v) in spellings for v in multi_word)
+    # every status the feed sent is stored (which ones a random feed of 150
+    # holds depends on its seed, i.e. on the tests that ran before)
     statuses = {r["StandardStatus"] for r in stored.values()}
-    assert len(statuses) == 11
+    assert {member_name(v) for v in statuses} == {
+        member_name(feed.data.listing(k)["StandardStatus"]) for k in stored}
+    assert len(statuses) >= 8
     media = scalar(db, "SELECT COUNT(*) FROM {t:mls_media} WHERE feed_id = :f",
                    f=settings.feed_id)
     assert media == sum(feed.data.listing(k)["PhotosCount"] for k in stored)
