@@ -236,7 +236,8 @@ class SENW_CRM_Visitor {
 		if ( 's' === $cookie['kind'] ) {
 			$person = self::resolve_submission( $cookie['key'] );
 			if ( false === $person ) {
-				return; // not matched yet: nothing to attribute this time
+				self::touch_visit(); // not matched yet: nothing to attribute, but the visit goes on
+				return;
 			}
 			if ( null === $person ) {
 				self::clear();
