@@ -27,6 +27,7 @@ from capture_helpers import (
 )
 from conftest import login
 from test_browser_shared_link import seed_listings
+from test_properties_seed import admin_session
 
 pytestmark = pytest.mark.browser
 
@@ -224,6 +225,10 @@ def test_shared_link_visitor_is_recognised_and_bad_cookies_are_ignored(crm, agen
         "lead_id": lead["id"], "listing_keys": keys[:1]}, timeout=20)
     assert link.status_code == 201, link.text
     person = person_of(db, lead["id"])
+    # The agent previewing the link is not their client.
+    agent = admin_session(wordpress, "agent1")
+    r = agent.get(link.json()["url"], timeout=30)
+    assert r.status_code == 200 and "senw_visitor" not in agent.cookies
 
     ctx = browser.new_context(base_url=crm.wp_url)
     page = ctx.new_page()

@@ -165,6 +165,10 @@ class SENW_CRM_Visitor {
 	 * link's person on this device (replacing whoever was remembered).
 	 */
 	public static function remember_person( $person_id ) {
+		// An agent previewing their client's link is not the client.
+		if ( current_user_can( 'senw_view_properties' ) ) {
+			return;
+		}
 		$person = self::live_person( 'id', (int) $person_id );
 		if ( ! $person ) {
 			return;
