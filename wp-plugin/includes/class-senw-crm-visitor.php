@@ -222,8 +222,7 @@ class SENW_CRM_Visitor {
 		if ( isset( $_GET[ self::FORGET_ARG ] ) ) {
 			self::clear();
 			nocache_headers();
-			$back = remove_query_arg( self::FORGET_ARG, home_url( isset( $_SERVER['REQUEST_URI'] ) ? esc_url_raw( wp_unslash( $_SERVER['REQUEST_URI'] ) ) : '/' ) );
-			wp_safe_redirect( add_query_arg( self::FORGOT_ARG, '1', $back ), 303 );
+			wp_safe_redirect( add_query_arg( self::FORGOT_ARG, '1', home_url( '/' ) ), 303 );
 			exit;
 		}
 		$on_link = isset( $_GET[ SENW_CRM_Links::QUERY_VAR ] );
