@@ -6,15 +6,17 @@
  *
  * The cookie (senw_visitor) is set only when the visitor opened their agent's
  * personal link (the link's person), or submitted the lead form with its
- * consent box ticked (the person that submission resolved to). It holds a
+ * consent box ticked and that submission created its person (a submission
+ * matched to an existing person by a typed email or phone proves nothing
+ * about who is browsing, so it is never a reason to attribute). It holds a
  * person's contact_key (a random UUID, never an id, a name or an address),
  * its issue time and an HMAC-SHA256 of both with a key derived from the site's
  * salts; HttpOnly, SameSite=Lax, Secure on HTTPS, one year.
  *
  * A form submission is matched by the sidecar after the visitor is answered,
- * so its answer carries a *pending* cookie naming the submission (its random
- * key, signed the same way); the first page view after the sidecar has
- * matched it swaps it for the person's. The form never reads this cookie:
+ * so its answer carries a *pending* cookie (senw_visitor_pending) naming the
+ * submission (its random key, signed the same way); the first page view after
+ * the sidecar has matched it settles it (see settle_pending()). The form never reads this cookie:
  * identity stays the form's own matching, and the cookie only attributes.
  *
  * A cookie that does not verify, has expired, names nobody, or names a person
@@ -34,6 +36,8 @@ class SENW_CRM_Visitor {
 
 	const COOKIE       = 'senw_visitor';
 	const VISIT_COOKIE = 'senw_visit';
+	// A form submission waiting to be matched (kind s), beside the person's cookie.
+	const PENDING_COOKIE = 'senw_visitor_pending';
 	const FORGET_ARG   = 'senw_forget';
 	const FORGOT_ARG   = 'senw_forgotten';
 	const VERSION      = 'v1';
@@ -134,6 +138,7 @@ class SENW_CRM_Visitor {
 		self::$person = null;
 		self::set_cookie( self::COOKIE, '', time() - YEAR_IN_SECONDS );
 		self::set_cookie( self::VISIT_COOKIE, '', time() - YEAR_IN_SECONDS );
+		self::set_cookie( self::PENDING_COOKIE, '', time() - YEAR_IN_SECONDS );
 	}
 
 	/** Marks this device as in a visit for the next VISIT_GAP seconds. */
@@ -141,8 +146,8 @@ class SENW_CRM_Visitor {
 		self::set_cookie( self::VISIT_COOKIE, '1', time() + self::VISIT_GAP );
 	}
 
-	private static function raw_cookie() {
-		return isset( $_COOKIE[ self::COOKIE ] ) && is_string( $_COOKIE[ self::COOKIE ] ) ? sanitize_text_field( wp_unslash( $_COOKIE[ self::COOKIE ] ) ) : null;
+	private static function raw_cookie( $name = self::COOKIE ) {
+		return isset( $_COOKIE[ $name ] ) && is_string( $_COOKIE[ $name ] ) ? sanitize_text_field( wp_unslash( $_COOKIE[ $name ] ) ) : null;
 	}
 
 	/**
@@ -188,26 +193,64 @@ class SENW_CRM_Visitor {
 		if ( ! $consent || null === $key ) {
 			return;
 		}
-		self::set_cookie( self::COOKIE, self::value( 's', $key, time() ), time() + self::PENDING_LIFETIME );
+		self::set_cookie( self::PENDING_COOKIE, self::value( 's', $key, time() ), time() + self::PENDING_LIFETIME );
 		self::touch_visit();
 	}
 
 	/**
 	 * A pending cookie's submission, once matched: the person it resolved to
-	 * (false: still waiting; null: it never will, or gave no consent).
+	 * and whether the submission created that person (false: still waiting;
+	 * null: it never will, or gave no consent).
 	 *
-	 * @return array|false|null
+	 * @return array{person: array, created: bool}|false|null
 	 */
 	private static function resolve_submission( $key ) {
 		global $wpdb;
-		$sub = $wpdb->get_row( $wpdb->prepare( 'SELECT person_id, consent, processed_at FROM `' . SENW_CRM_Db::t( 'submissions' ) . '` WHERE submission_key = %s', $key ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
+		$sub = $wpdb->get_row( $wpdb->prepare( 'SELECT person_id, consent, processed_at, outcome FROM `' . SENW_CRM_Db::t( 'submissions' ) . '` WHERE submission_key = %s', $key ), ARRAY_A ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 		if ( ! $sub || ! (int) $sub['consent'] ) {
 			return null;
 		}
 		if ( null === $sub['processed_at'] || null === $sub['person_id'] ) {
 			return false;
 		}
-		return self::live_person( 'id', (int) $sub['person_id'] );
+		$person = self::live_person( 'id', (int) $sub['person_id'] );
+		return $person ? array(
+			'person'  => $person,
+			'created' => 'new_person' === $sub['outcome'],
+		) : null;
+	}
+
+	/**
+	 * The pending submission of this device, once the sidecar matched it.
+	 * Identity comes from verified input only: a submission that created its
+	 * person makes this device that person's; one that matched an existing
+	 * person by the email or phone typed (anyone can type anyone's) does not,
+	 * and a device remembered as someone else stops being attributed at all
+	 * (it now claims two people). The same person again keeps their cookie.
+	 * False while the submission waits to be matched.
+	 */
+	private static function settle_pending() {
+		$pending = self::parse( self::raw_cookie( self::PENDING_COOKIE ) );
+		if ( null === $pending || 's' !== $pending['kind'] ) {
+			self::set_cookie( self::PENDING_COOKIE, '', time() - YEAR_IN_SECONDS );
+			return true;
+		}
+		$resolved = self::resolve_submission( $pending['key'] );
+		if ( false === $resolved ) {
+			return false;
+		}
+		self::set_cookie( self::PENDING_COOKIE, '', time() - YEAR_IN_SECONDS );
+		if ( null === $resolved ) {
+			return true;
+		}
+		$current = self::parse( self::raw_cookie() );
+		$same    = null !== $current && 'p' === $current['kind'] && $current['key'] === $resolved['person']['contact_key'];
+		if ( $resolved['created'] ) {
+			self::set_cookie( self::COOKIE, self::value( 'p', $resolved['person']['contact_key'], time() ), time() + self::lifetime() );
+		} elseif ( ! $same && null !== self::raw_cookie() ) {
+			self::clear();
+		}
+		return true;
 	}
 
 	// -- each public page view ----------------------------------------------------------
@@ -227,32 +270,26 @@ class SENW_CRM_Visitor {
 		}
 		$on_link = isset( $_GET[ SENW_CRM_Links::QUERY_VAR ] );
 		// phpcs:enable
+		if ( $on_link || is_feed() || is_robots() || is_favicon() || is_trackback() ) {
+			return;
+		}
+		if ( null !== self::raw_cookie( self::PENDING_COOKIE ) && ! self::settle_pending() && null === self::raw_cookie() ) {
+			self::touch_visit(); // not matched yet: nothing to attribute, but the visit goes on
+			return;
+		}
 		$raw = self::raw_cookie();
-		if ( null === $raw || $on_link || is_feed() || is_robots() || is_favicon() || is_trackback() ) {
+		if ( null === $raw ) {
 			return;
 		}
 		$cookie = self::parse( $raw );
-		if ( null === $cookie ) {
+		if ( null === $cookie || 'p' !== $cookie['kind'] ) {
 			self::clear();
 			return;
 		}
-		if ( 's' === $cookie['kind'] ) {
-			$person = self::resolve_submission( $cookie['key'] );
-			if ( false === $person ) {
-				self::touch_visit(); // not matched yet: nothing to attribute, but the visit goes on
-				return;
-			}
-			if ( null === $person ) {
-				self::clear();
-				return;
-			}
-			self::set_cookie( self::COOKIE, self::value( 'p', $person['contact_key'], time() ), time() + self::lifetime() );
-		} else {
-			$person = self::live_person( 'contact_key', $cookie['key'] );
-			if ( null === $person ) {
-				self::clear();
-				return;
-			}
+		$person = self::live_person( 'contact_key', $cookie['key'] );
+		if ( null === $person ) {
+			self::clear();
+			return;
 		}
 		if ( ! self::counts() ) {
 			return;
