@@ -522,6 +522,9 @@ class SENW_CRM_Links {
 			echo SENW_CRM_Lead_Form::template( 'share-unavailable', array( 'expired' => false === $link ) ); // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			exit;
 		}
+		// The client came through their agent's personal link: this device is
+		// theirs to recognise on later visits (SENW_CRM_Visitor).
+		SENW_CRM_Visitor::remember_person( (int) $link['person_id'] );
 		global $wpdb;
 		$wpdb->query( $wpdb->prepare( 'UPDATE `' . SENW_CRM_Db::t( 'listing_links' ) . '` SET opens = opens + 1, last_opened_at = %s WHERE id = %d', SENW_CRM_Db::now(), (int) $link['id'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.NotPrepared -- table name from prefix.
 		$cards = array();

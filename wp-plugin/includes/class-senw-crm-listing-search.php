@@ -163,6 +163,11 @@ class SENW_CRM_Listing_Search {
 			nocache_headers();
 			return;
 		}
+		// A recognised visitor's view is their engagement event; anyone else's
+		// is counted anonymously.
+		if ( SENW_CRM_Visitor::record( 'DetailedView', $listing['ListingKey'] ) ) {
+			return;
+		}
 		add_action(
 			'shutdown',
 			static function () use ( $listing ) {
@@ -248,6 +253,10 @@ class SENW_CRM_Listing_Search {
 		$page                     = isset( $raw['pg'] ) ? max( 1, min( 10000, absint( $raw['pg'] ) ) ) : 1;
 		$result                   = SENW_CRM_Properties::search( $filters, $sorts[ $sort ][1], $sorts[ $sort ][2], $page, self::PER_PAGE, true );
 		$pages                    = (int) ceil( $result['total'] / self::PER_PAGE );
+		if ( $filters && ! $errors ) {
+			// A recognised visitor's search: its criteria, nothing else of the URL.
+			SENW_CRM_Visitor::record( 'Search', null, array( 'criteria' => $filters ) );
+		}
 
 		// Links keep the visitor's filters; only known keys go back into URLs.
 		$keep = self::kept_search( $raw );

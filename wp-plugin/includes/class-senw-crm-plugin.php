@@ -18,6 +18,7 @@ class SENW_CRM_Plugin {
 		'SENW_CRM_Roles',
 		'SENW_CRM_Agents',
 		'SENW_CRM_Privacy',
+		'SENW_CRM_Visitor',
 		'SENW_CRM_REST',
 		'SENW_CRM_Admin',
 		'SENW_CRM_Lead_Form',

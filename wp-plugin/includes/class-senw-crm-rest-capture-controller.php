@@ -157,6 +157,10 @@ class SENW_CRM_REST_Capture_Controller extends WP_REST_Controller {
 		if ( ! $stored['repeat'] ) {
 			SENW_CRM_Sidecar::kick_submission( $stored['id'] );
 		}
+		// With consent, this device will be recognised as whoever the sidecar
+		// matches the submission to (never read back here: identity stays the
+		// form's own matching).
+		SENW_CRM_Visitor::remember_submission( $stored['key'], ! empty( $clean['consent'] ) );
 		return $this->received( $redirect, 201, $stored['key'] );
 	}
 

@@ -49,6 +49,7 @@ $senw_values = $result['values'];
 			<label for="<?php echo esc_attr( $form_id ); ?>-consent" class="senw-consent-text"><?php echo esc_html( $consent_text ); ?></label>
 			<span class="senw-field-error" id="<?php echo esc_attr( $form_id ); ?>-consent-error" data-senw-error="consent"><?php echo esc_html( $senw_consent_error ); ?></span>
 		</p>
+		<p class="senw-recognition-note"><small><?php esc_html_e( 'With your consent this site also remembers this device (a cookie with a random code, no personal details), so your agent sees the listings you look at.', 'senw-crm' ); ?> <a href="<?php echo esc_url( SENW_CRM_Visitor::forget_url() ); ?>" rel="nofollow"><?php esc_html_e( 'Forget me on this device', 'senw-crm' ); ?></a></small></p>
 
 		<?php // People never see this field; a bot that fills it is thanked and ignored. ?>
 		<p class="senw-hp" aria-hidden="true" style="position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden;">

@@ -67,6 +67,7 @@ defined( 'ABSPATH' ) || exit;
 		<p class="senw-hint"><?php esc_html_e( 'Swipe right to like, left to pass.', 'senw-crm' ); ?></p>
 	<?php endif; ?>
 </main>
+<footer class="senw-share-footer"><p><small><?php esc_html_e( 'This page lets your agent see which homes you like; this device is remembered so your later visits to our listings count too.', 'senw-crm' ); ?> <a class="senw-forget-link" href="<?php echo esc_url( SENW_CRM_Visitor::forget_url() ); ?>" rel="nofollow"><?php esc_html_e( 'Forget me on this device', 'senw-crm' ); ?></a></small></p></footer>
 <script src="<?php echo esc_url( $script ); ?>"></script>
 </body>
 </html>
