@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from ..db import SQL_DIR, get_db
+from ..db import SQL_DIR, Database, get_db
 
 MIGRATION = SQL_DIR / "081_metrics_aggregates.sql"
 
@@ -44,10 +44,10 @@ REFRESH_DEAL = (
 )
 
 
-def refresh_deal(conn: Any, deal_id: int) -> None:
+def refresh_deal(conn: Any, deal_id: int, db: Database | None = None) -> None:
     """Recompute one deal's aggregates from its history (caller's transaction;
     `conn` is a Session or a Connection)."""
-    db = get_db()
+    db = db or get_db()
     for stmt in REFRESH_DEAL:
         conn.execute(db.sql(stmt), {"d": int(deal_id)})
 
@@ -83,9 +83,10 @@ _CHECK_HISTORY = (
     "NOT (h.agent_id <=> d.agent_id) OR NOT (h.won_at <=> w.won)")
 
 
-def mismatches(conn: Any, deal_ids: list[int] | None = None) -> list[dict[str, Any]]:
+def mismatches(conn: Any, deal_ids: list[int] | None = None, db: Database | None = None
+               ) -> list[dict[str, Any]]:
     """Deals and history rows whose stored aggregates differ from the raw rows."""
-    db = get_db()
+    db = db or get_db()
     out = []
     for kind, stmt, col in (("deal", _CHECK_DEALS, "d.id"), ("history", _CHECK_HISTORY,
                                                              "h.deal_id")):

@@ -58,12 +58,12 @@ def dashboard(s: Session, agents: list[int] | None, now: datetime | None = None)
     temps = {r.temperature: int(r.n) for r in s.execute(db.sql(
         "SELECT l.temperature, COUNT(*) AS n FROM {t:leads} l WHERE l.status NOT IN "
         "('converted', 'lost') AND " + lsc + " GROUP BY l.temperature"))}
+    # event_day = DATE(event_timestamp), indexed (sql/081): day >= D is timestamp >= D 00:00
     trend_rows = s.execute(db.sql(
-        "SELECT DATE(e.event_timestamp) AS day, COUNT(*) AS n FROM {t:events} e "
-        "WHERE e.event_timestamp >= :since AND " + _scope(agents, "e.agent_id") +
-        " GROUP BY DATE(e.event_timestamp) ORDER BY day"),
-        {"since": (now - timedelta(days=13)).replace(hour=0, minute=0, second=0,
-                                                     microsecond=0)}).all()
+        "SELECT e.event_day AS day, COUNT(*) AS n FROM {t:events} e "
+        "WHERE e.event_day >= :since AND " + _scope(agents, "e.agent_id") +
+        " GROUP BY e.event_day ORDER BY day"),
+        {"since": (now - timedelta(days=13)).date()}).all()
     by_day = {str(r.day): int(r.n) for r in trend_rows}
     trend = [{"day": str((now - timedelta(days=i)).date()),
               "events": by_day.get(str((now - timedelta(days=i)).date()), 0)}
@@ -316,13 +316,13 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
                   "weighted_value": round(float(r.w), 2),
                   "win_rate": round(int(r.won) / (int(r.won) + int(r.lost)), 4)
                   if int(r.won) + int(r.lost) else None}
-                 for r in s.execute(db.sql(
-                     "SELECT d.agent_id, u.display_name AS name, SUM(" + OPEN + ") AS open, "
-                     "SUM(d.stage = 'closed_won') AS won, SUM(d.stage = 'closed_lost') AS lost, "
-                     "SUM(IF(" + OPEN + ", d.value * d.probability / 100, 0)) AS w "
-                     "FROM {t:deals} d LEFT JOIN {wp:users} u ON u.ID = d.agent_id WHERE "
-                     "d.agent_id IS NOT NULL AND " + sc + " GROUP BY d.agent_id, u.display_name"
-                     " ORDER BY d.agent_id"), args)]
+                 for r in s.execute(db.sql(   # grouped in agent_id order on the index, then named
+                     "SELECT x.*, u.display_name AS name FROM (SELECT d.agent_id, SUM(" + OPEN +
+                     ") AS open, SUM(d.stage = 'closed_won') AS won, SUM(d.stage = 'closed_lost') "
+                     "AS lost, SUM(IF(" + OPEN + ", d.value * d.probability / 100, 0)) AS w "
+                     "FROM {t:deals} d WHERE d.agent_id IS NOT NULL AND " + sc + " GROUP BY "
+                     "d.agent_id) x LEFT JOIN {wp:users} u ON u.ID = x.agent_id ORDER BY "
+                     "x.agent_id"), args)]
     agent_filter = [int(filters["agent_id"])] if filters.get("agent_id") else agents
     return {"funnel": funnel, "avg_days_in_stage": time_in,
             "open_deals": int(weighted.n), "pipeline_value": round(float(weighted.v), 2),
