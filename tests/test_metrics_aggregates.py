@@ -57,8 +57,8 @@ def reference(s, agents: list[int] | None) -> dict:
     for h in metrics.HORIZONS:
         seen = f"h.created_at <= :cut - INTERVAL {h} DAY"
         cols += [f"SUM({seen}) AS seen_{h}",
-                 f"SUM({seen} AND w.won_at IS NOT NULL AND w.won_at >= h.created_at AND "
-                 f"w.won_at < :cut AND w.won_at <= h.created_at + INTERVAL {h} DAY) AS won_{h}"]
+                 (f"SUM({seen} AND w.won_at IS NOT NULL AND w.won_at >= h.created_at AND "
+                  f"w.won_at < :cut AND w.won_at <= h.created_at + INTERVAL {h} DAY) AS won_{h}")]
     rows = s.execute(db.sql(
         "SELECT h.to_stage, " + ", ".join(cols) + " FROM {t:deal_stage_history} h "
         "JOIN {t:deals} d ON d.id = h.deal_id LEFT JOIN (SELECT deal_id, MIN(created_at) AS won_at"
@@ -82,6 +82,13 @@ def assert_metrics_equal_the_raw_recomputation(db, agents: list[int] | None) -> 
     assert got["funnel"] == ref["funnel"]
     assert got["avg_days_in_stage"] == ref["avg_days_in_stage"]
     assert probs == ref["probs"]
+
+
+def diff(db, deal_ids: list[int] | None = None) -> list[dict]:
+    """Stored aggregates that differ from the raw rows (a closed connection:
+    nothing held open while an assertion fails)."""
+    with db.engine.connect() as conn:
+        return aggregates.mismatches(conn, deal_ids)
 
 
 def stored(db, deal_id: int) -> tuple[str, list[tuple]]:
@@ -112,7 +119,7 @@ def test_aggregates_follow_rule_hand_and_board_moves(crm, agents, db, api):
     wait_for(lambda: processed(db, [first["event_key"]]))
     deal_id = int(one(db, "SELECT deal_id FROM {p}senw_listing_links WHERE id = :k",
                       k=link["id"]).deal_id)
-    assert aggregates.mismatches(db.engine.connect(), [deal_id]) == []
+    assert diff(db, [deal_id]) == []
     assert stored(db, deal_id)[0] == "engaged,new"
     show = ev("ShowingRequested", keys[0], details={
         "requested_for": (datetime.now(UTC) + timedelta(days=2)).isoformat()})
@@ -128,17 +135,17 @@ def test_aggregates_follow_rule_hand_and_board_moves(crm, agents, db, api):
     # by hand and by the board's drag (both PATCH /deals/<id>): on, back, won, reopened, lost
     for stage in ("offer", "engaged", "closed_won", "under_contract", "closed_lost"):
         patch_stage(api, crm, "agent1", deal_id, stage)
-        assert aggregates.mismatches(db.engine.connect(), [deal_id]) == [], stage
+        assert diff(db, [deal_id]) == [], stage
     reached, rows = stored(db, deal_id)
     assert reached == "closed_lost,closed_won,engaged,new,offer,showing,under_contract"
-    won = [r[2] for r in rows if r[0] == "closed_won"][0]
+    won = next(r[2] for r in rows if r[0] == "closed_won")
     assert {r[5] for r in rows} == {won}                 # the deal's first win, on every row
     assert [r[3] for r in rows][:-1] == [r[2] for r in rows][1:] and rows[-1][3] is None
     # a later event changes nothing in a closed deal; the aggregates stay exact
     late = ev("DetailedView", keys[0])
     post(crm, link["token"], [late])
     wait_for(lambda: processed(db, [late["event_key"]]))
-    assert aggregates.mismatches(db.engine.connect(), [deal_id]) == []
+    assert diff(db, [deal_id]) == []
 
     # a deal created over REST in a later stage (the plugin's insert), then moved by hand
     r = api("agent1").post(crm.wp_url + NS + "/deals", json={
@@ -147,10 +154,10 @@ def test_aggregates_follow_rule_hand_and_board_moves(crm, agents, db, api):
     second = r.json()["id"]
     assert stored(db, second)[0] == "showing"
     patch_stage(api, crm, "agent1", second, "closed_won")
-    assert aggregates.mismatches(db.engine.connect(), [deal_id, second]) == []
+    assert diff(db, [deal_id, second]) == []
 
     # the whole suite's deals, and the metrics read from the aggregates vs the raw rows
-    assert aggregates.mismatches(db.engine.connect()) == []
+    assert diff(db) == []
     assert_metrics_equal_the_raw_recomputation(db, None)
     assert_metrics_equal_the_raw_recomputation(db, [agent])
     assert_metrics_equal_the_raw_recomputation(db, [crm.users["agent2"], crm.users["agent3"]])
@@ -197,7 +204,10 @@ def pre081(stack, db, wordpress):
 
 def test_backfill_migration_computes_the_aggregates_of_existing_rows(pre081, db):
     adb = pre081
-    days = lambda n: NOW - timedelta(days=n)  # noqa: E731
+
+    def days(n: int) -> datetime:
+        return NOW - timedelta(days=n)
+
     deals = {   # the hand-computed set of test_deals_metrics.py, plus the awkward cases
         "D1": (A, 10000, 100, [("new", 40), ("engaged", 30), ("showing", 20), ("closed_won", 10)]),
         "D2": (A, 8000, 0, [("new", 40), ("engaged", 35), ("closed_lost", 5)]),
