@@ -26,11 +26,15 @@ NS = "/wp-json/senw-crm/v1"
 
 # -- the pre-081 definitions, over the raw rows ---------------------------------
 
-def reference(s, agents: list[int] | None) -> dict:
+def reference(s, agents: list[int] | None, filters: dict) -> dict:
     """Funnel, finished stays and close rates as the queries before sql/081
     computed them from the raw history (sidecar/analytics/metrics.py at 080)."""
     db = get_db()
     sc = metrics._scope(agents)
+    if filters.get("agent_id"):
+        sc += f" AND d.agent_id = {int(filters['agent_id'])}"
+    if filters.get("since"):
+        sc += " AND d.created_at >= '" + filters["since"].strftime("%Y-%m-%d %H:%M:%S") + "'"
     order = metrics._stage_order(s)
     reached = {r.to_stage: int(r.n) for r in s.execute(db.sql(
         "SELECT h.to_stage, COUNT(DISTINCT h.deal_id) AS n FROM {t:deal_stage_history} h "
@@ -64,7 +68,8 @@ def reference(s, agents: list[int] | None) -> dict:
         "JOIN {t:deals} d ON d.id = h.deal_id LEFT JOIN (SELECT deal_id, MIN(created_at) AS won_at"
         " FROM {t:deal_stage_history} WHERE to_stage = 'closed_won' AND created_at < :cut "
         "GROUP BY deal_id) w ON w.deal_id = h.deal_id WHERE h.created_at < :cut AND "
-        "h.to_stage NOT IN ('closed_won', 'closed_lost') AND " + sc + " GROUP BY h.to_stage"),
+        "h.to_stage NOT IN ('closed_won', 'closed_lost') AND " + metrics._scope(agents) +
+        " GROUP BY h.to_stage"),
         {"cut": cut}).mappings().all()
     probs = {r["to_stage"]: {h: int(r[f"won_{h}"] or 0) / int(r[f"seen_{h}"])
                              if r[f"seen_{h}"] else 0.0 for h in metrics.HORIZONS} for r in rows}
@@ -73,10 +78,11 @@ def reference(s, agents: list[int] | None) -> dict:
                                   if r.days is not None}}
 
 
-def assert_metrics_equal_the_raw_recomputation(db, agents: list[int] | None) -> None:
+def assert_metrics_equal_the_raw_recomputation(db, agents: list[int] | None,
+                                                filters: dict | None = None) -> None:
     def both(s):
-        ref = reference(s, agents)
-        return ref, metrics.pipeline_metrics(s, agents, {}), metrics.close_probabilities(
+        ref = reference(s, agents, filters or {})
+        return ref, metrics.pipeline_metrics(s, agents, filters or {}), metrics.close_probabilities(
             s, ref["cut"], metrics.HORIZONS, agents)
     ref, got, probs = in_transaction(db.Session, both)     # one snapshot for both
     assert got["funnel"] == ref["funnel"]
@@ -161,6 +167,11 @@ def test_aggregates_follow_rule_hand_and_board_moves(crm, agents, db, api):
     assert_metrics_equal_the_raw_recomputation(db, None)
     assert_metrics_equal_the_raw_recomputation(db, [agent])
     assert_metrics_equal_the_raw_recomputation(db, [crm.users["agent2"], crm.users["agent3"]])
+    assert_metrics_equal_the_raw_recomputation(db, None, {"agent_id": agent})
+    with db.engine.connect() as conn:
+        since = conn.execute(db.sql("SELECT created_at FROM {t:deals} WHERE id = :d"),
+                             {"d": deal_id}).scalar()
+    assert_metrics_equal_the_raw_recomputation(db, None, {"since": since.replace(microsecond=0)})
 
 
 # -- the backfill migration -----------------------------------------------------

@@ -15,6 +15,11 @@ with variance sum(p(1-p)v²).
 backtest() replays this at past cut-offs and counts how often the real
 number of closings fell inside the interval (tests/test_deals_metrics.py
 checks it on a fixed history).
+
+Speed without the cache (issue 9): the funnel, the stays and the close rates
+read aggregates of the stage history kept by its writers (aggregates.py,
+sql/081) instead of re-deriving them from every row with joins and window
+functions; the rest reads covering indexes. Same definitions as before.
 """
 from __future__ import annotations
 
