@@ -169,22 +169,35 @@ def close_probabilities(s: Session, cutoff: datetime, horizons: tuple[int, ...] 
 EXACT_UP_TO = 3000    # open deals; beyond, the normal approximation
 
 
+TINY = 1e-30    # a probability this small cannot move a 5% or 95% quantile
+
+
 def poisson_binomial_quantiles(ps: list[float], lo: float = 0.05, hi: float = 0.95
                                ) -> tuple[int, int]:
     """The lo and hi quantiles of a sum of independent Bernoulli(p) variables,
-    from its exact distribution (dynamic programming, O(n^2))."""
-    dist = [1.0]
+    from its exact distribution (dynamic programming). Tails below TINY are
+    dropped as they form (a few sd beyond the mean: what is left is O(n sd),
+    not O(n^2)); what they held (< n * TINY) is far below the 1e-12 slack the
+    quantile tests allow."""
+    dist, off = [1.0], 0          # dist[i] = P(sum = off + i)
     for p in ps:
-        # nxt[k] = dist[k-1] p + dist[k] (1-p), added in that order (as the loop it replaces)
+        # nxt[k] = dist[k-1] p + dist[k] (1-p), added in that order (as the loop it replaced)
         q = 1 - p
         dist = [a * p + b * q for a, b in zip([0.0, *dist], [*dist, 0.0], strict=True)]
-    acc, q_lo, q_hi = 0.0, None, len(dist) - 1
-    for k, q in enumerate(dist):
-        acc += q
+        i, j = 0, len(dist)
+        while i < j - 1 and dist[i] < TINY:
+            i += 1
+        while j > i + 1 and dist[j - 1] < TINY:
+            j -= 1
+        if i or j < len(dist):
+            dist, off = dist[i:j], off + i
+    acc, q_lo, q_hi = 0.0, None, off + len(dist) - 1
+    for k, x in enumerate(dist):
+        acc += x
         if q_lo is None and acc >= lo - 1e-12:
-            q_lo = k
+            q_lo = off + k
         if acc >= hi - 1e-12:
-            q_hi = k
+            q_hi = off + k
             break
     return int(q_lo or 0), int(q_hi)
 
