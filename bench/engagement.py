@@ -230,7 +230,8 @@ def figure_ops(deals: int, events: int, reps: int) -> None:
         finally:
             teardown(s)
     (small, _), (big, big_events) = sizes
-    print(f"  {'':27s} {f'{small:,} deals (baseline)':>28s} {f'{big:,} deals / {big_events:,} events':>36s}")
+    left, right = f"{small:,} deals (baseline)", f"{big:,} deals / {big_events:,} events"
+    print(f"  {'':27s} {left:>28s} {right:>36s}")
     for op in ("dashboard", "pipeline-metrics"):
         for cache in (False, True):
             a, b = got[(op, cache, small)], got[(op, cache, big)]

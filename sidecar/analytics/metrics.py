@@ -235,11 +235,12 @@ def forecast(s: Session, agents: list[int] | None, cutoff: datetime | None = Non
             "SELECT d.stage, COUNT(*) AS n, SUM(d.value) AS v, SUM(d.value * d.value) AS v2 "
             "FROM {t:deals} d WHERE " + OPEN + " AND " + _scope(agents) + " GROUP BY d.stage"))]
     else:
-        by_stage = [(d.stage, 1, float(d.value), float(d.value) * float(d.value)) for d in s.execute(db.sql(
+        rows = s.execute(db.sql(   # each deal once, in its stage at the cut-off
             "SELECT d.id, d.value, (SELECT h.to_stage FROM {t:deal_stage_history} h WHERE "
             "h.deal_id = d.id AND h.created_at < :cut ORDER BY h.created_at DESC, h.id DESC "
             "LIMIT 1) AS stage FROM {t:deals} d WHERE d.created_at < :cut AND " + _scope(agents)),
-            {"cut": cutoff})]
+            {"cut": cutoff}).all()
+        by_stage = [(d.stage, 1, float(d.value), float(d.value) * float(d.value)) for d in rows]
     by_stage = [g for g in by_stage if g[0] and g[0] not in ("closed_won", "closed_lost")]
     n_open = sum(g[1] for g in by_stage)
     out: dict[str, Any] = {"method": "per-stage empirical close-within-h rate; Poisson-binomial "
@@ -311,7 +312,8 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
     funnel = []
     for i, st in enumerate(pipeline):
         nxt = pipeline[i + 1] if i + 1 < len(pipeline) else None
-        funnel.append({"stage": st, "deals": int(passed[st]), "entered": reached.get(st.lower(), 0),
+        funnel.append({"stage": st, "deals": int(passed[st]),
+                       "entered": reached.get(st.lower(), 0),
                        "to_next": round(passed[nxt] / passed[st], 4) if nxt and passed[st]
                        else None})
     # finished stays: history.left_at is the next entry's time (aggregates.py)
