@@ -15,6 +15,11 @@ with variance sum(p(1-p)v²).
 backtest() replays this at past cut-offs and counts how often the real
 number of closings fell inside the interval (tests/test_deals_metrics.py
 checks it on a fixed history).
+
+Speed without the cache (issue 9): the funnel, the stays and the close rates
+read aggregates of the stage history kept by its writers (aggregates.py,
+sql/081) instead of re-deriving them from every row with joins and window
+functions; the rest reads covering indexes. Same definitions as before.
 """
 from __future__ import annotations
 
@@ -58,12 +63,12 @@ def dashboard(s: Session, agents: list[int] | None, now: datetime | None = None)
     temps = {r.temperature: int(r.n) for r in s.execute(db.sql(
         "SELECT l.temperature, COUNT(*) AS n FROM {t:leads} l WHERE l.status NOT IN "
         "('converted', 'lost') AND " + lsc + " GROUP BY l.temperature"))}
+    # event_day = DATE(event_timestamp), indexed (sql/081): day >= D is timestamp >= D 00:00
     trend_rows = s.execute(db.sql(
-        "SELECT DATE(e.event_timestamp) AS day, COUNT(*) AS n FROM {t:events} e "
-        "WHERE e.event_timestamp >= :since AND " + _scope(agents, "e.agent_id") +
-        " GROUP BY DATE(e.event_timestamp) ORDER BY day"),
-        {"since": (now - timedelta(days=13)).replace(hour=0, minute=0, second=0,
-                                                     microsecond=0)}).all()
+        "SELECT e.event_day AS day, COUNT(*) AS n FROM {t:events} e "
+        "WHERE e.event_day >= :since AND " + _scope(agents, "e.agent_id") +
+        " GROUP BY e.event_day ORDER BY day"),
+        {"since": (now - timedelta(days=13)).date()}).all()
     by_day = {str(r.day): int(r.n) for r in trend_rows}
     trend = [{"day": str((now - timedelta(days=i)).date()),
               "events": by_day.get(str((now - timedelta(days=i)).date()), 0)}
@@ -145,16 +150,15 @@ def close_probabilities(s: Session, cutoff: datetime, horizons: tuple[int, ...] 
     for h in horizons:
         seen = f"h.created_at <= :cut - INTERVAL {int(h)} DAY"
         cols.append(f"SUM({seen}) AS seen_{int(h)}")
-        cols.append(f"SUM({seen} AND w.won_at IS NOT NULL AND w.won_at >= h.created_at AND "
-                    f"w.won_at < :cut AND w.won_at <= h.created_at + INTERVAL {int(h)} DAY) "
+        cols.append(f"SUM({seen} AND h.won_at IS NOT NULL AND h.won_at >= h.created_at AND "
+                    f"h.won_at < :cut AND h.won_at <= h.created_at + INTERVAL {int(h)} DAY) "
                     f"AS won_{int(h)}")
+    # h.won_at: the deal's first closed_won entry (aggregates.py); "< :cut" keeps
+    # only a win seen before the cut-off, as MIN() over the history before it did
     rows = s.execute(db.sql(
         "SELECT h.to_stage, " + ", ".join(cols) + " FROM {t:deal_stage_history} h "
-        "JOIN {t:deals} d ON d.id = h.deal_id LEFT JOIN (SELECT deal_id, MIN(created_at) AS won_at"
-        " FROM {t:deal_stage_history} WHERE to_stage = 'closed_won' AND created_at < :cut "
-        "GROUP BY deal_id) w ON w.deal_id = h.deal_id WHERE h.created_at < :cut AND "
-        "h.to_stage NOT IN ('closed_won', 'closed_lost') AND " + _scope(agents) +
-        " GROUP BY h.to_stage"), {"cut": cutoff}).mappings().all()
+        "WHERE h.created_at < :cut AND h.to_stage NOT IN ('closed_won', 'closed_lost') AND "
+        + _scope(agents, "h.agent_id") + " GROUP BY h.to_stage"), {"cut": cutoff}).mappings().all()
     out: dict[str, dict[int, float]] = {}
     for r in rows:
         out[r["to_stage"]] = {h: (int(r[f"won_{h}"] or 0) / int(r[f"seen_{h}"]))
@@ -165,35 +169,48 @@ def close_probabilities(s: Session, cutoff: datetime, horizons: tuple[int, ...] 
 EXACT_UP_TO = 3000    # open deals; beyond, the normal approximation
 
 
+TINY = 1e-30    # a probability this small cannot move a 5% or 95% quantile
+
+
 def poisson_binomial_quantiles(ps: list[float], lo: float = 0.05, hi: float = 0.95
                                ) -> tuple[int, int]:
     """The lo and hi quantiles of a sum of independent Bernoulli(p) variables,
-    from its exact distribution (dynamic programming, O(n^2))."""
-    dist = [1.0]
+    from its exact distribution (dynamic programming). Tails below TINY are
+    dropped as they form (a few sd beyond the mean: what is left is O(n sd),
+    not O(n^2)); what they held (< n * TINY) is far below the 1e-12 slack the
+    quantile tests allow."""
+    dist, off = [1.0], 0          # dist[i] = P(sum = off + i)
     for p in ps:
-        nxt = [0.0] * (len(dist) + 1)
-        for k, q in enumerate(dist):
-            nxt[k] += q * (1 - p)
-            nxt[k + 1] += q * p
-        dist = nxt
-    acc, q_lo, q_hi = 0.0, None, len(dist) - 1
-    for k, q in enumerate(dist):
-        acc += q
+        # nxt[k] = dist[k-1] p + dist[k] (1-p), added in that order (as the loop it replaced)
+        q = 1 - p
+        dist = [a * p + b * q for a, b in zip([0.0, *dist], [*dist, 0.0], strict=True)]
+        i, j = 0, len(dist)
+        while i < j - 1 and dist[i] < TINY:
+            i += 1
+        while j > i + 1 and dist[j - 1] < TINY:
+            j -= 1
+        if i or j < len(dist):
+            dist, off = dist[i:j], off + i
+    acc, q_lo, q_hi = 0.0, None, off + len(dist) - 1
+    for k, x in enumerate(dist):
+        acc += x
         if q_lo is None and acc >= lo - 1e-12:
-            q_lo = k
+            q_lo = off + k
         if acc >= hi - 1e-12:
-            q_hi = k
+            q_hi = off + k
             break
     return int(q_lo or 0), int(q_hi)
 
 
-def _interval(ps: list[float], values: list[float], n: int) -> dict[str, Any]:
-    mean = sum(ps)
-    sd = math.sqrt(sum(p * (1 - p) for p in ps))
-    vmean = sum(p * v for p, v in zip(ps, values, strict=True))
-    vsd = math.sqrt(sum(p * (1 - p) * v * v for p, v in zip(ps, values, strict=True)))
-    if len(ps) <= EXACT_UP_TO:
-        low, high = poisson_binomial_quantiles(ps)
+def _interval(groups: list[tuple[float, int, float, float]], n: int) -> dict[str, Any]:
+    """groups: (p, deals, sum of their values, sum of their squared values) per
+    close probability (the deals of one stage share theirs)."""
+    mean = sum(p * k for p, k, _, _ in groups)
+    sd = math.sqrt(sum(p * (1 - p) * k for p, k, _, _ in groups))
+    vmean = sum(p * v for p, _, v, _ in groups)
+    vsd = math.sqrt(sum(p * (1 - p) * v2 for p, _, _, v2 in groups))
+    if n <= EXACT_UP_TO:
+        low, high = poisson_binomial_quantiles([p for p, k, _, _ in groups for _ in range(k)])
     else:
         low = max(0, math.floor(mean - Z90 * sd))
         high = min(n, math.ceil(mean + Z90 * sd))
@@ -213,20 +230,25 @@ def forecast(s: Session, agents: list[int] | None, cutoff: datetime | None = Non
     current = cutoff is None
     cutoff = cutoff or _now()
     probs = close_probabilities(s, cutoff, horizons, agents)
-    open_deals = s.execute(db.sql(
-        "SELECT d.id, d.value, d.stage FROM {t:deals} d WHERE " + OPEN + " AND " + _scope(agents)
-    )).all() if current else s.execute(db.sql(
-        "SELECT d.id, d.value, (SELECT h.to_stage FROM {t:deal_stage_history} h WHERE "
-        "h.deal_id = d.id AND h.created_at < :cut ORDER BY h.created_at DESC, h.id DESC LIMIT 1)"
-        " AS stage FROM {t:deals} d WHERE d.created_at < :cut AND " + _scope(agents)),
-        {"cut": cutoff}).all()
-    open_deals = [d for d in open_deals if d.stage and d.stage not in ("closed_won", "closed_lost")]
+    if current:   # the open deals per stage: count, value, value squared (covering index)
+        by_stage = [(r.stage, int(r.n), float(r.v), float(r.v2)) for r in s.execute(db.sql(
+            "SELECT d.stage, COUNT(*) AS n, SUM(d.value) AS v, SUM(d.value * d.value) AS v2 "
+            "FROM {t:deals} d WHERE " + OPEN + " AND " + _scope(agents) + " GROUP BY d.stage"))]
+    else:
+        rows = s.execute(db.sql(   # each deal once, in its stage at the cut-off
+            "SELECT d.id, d.value, (SELECT h.to_stage FROM {t:deal_stage_history} h WHERE "
+            "h.deal_id = d.id AND h.created_at < :cut ORDER BY h.created_at DESC, h.id DESC "
+            "LIMIT 1) AS stage FROM {t:deals} d WHERE d.created_at < :cut AND " + _scope(agents)),
+            {"cut": cutoff}).all()
+        by_stage = [(d.stage, 1, float(d.value), float(d.value) * float(d.value)) for d in rows]
+    by_stage = [g for g in by_stage if g[0] and g[0] not in ("closed_won", "closed_lost")]
+    n_open = sum(g[1] for g in by_stage)
     out: dict[str, Any] = {"method": "per-stage empirical close-within-h rate; Poisson-binomial "
                            "5%-95% quantiles (90% interval)",
-                           "open_deals": len(open_deals), "cutoff": cutoff.isoformat()}
+                           "open_deals": n_open, "cutoff": cutoff.isoformat()}
     for h in horizons:
-        ps = [probs.get(d.stage, {}).get(h, 0.0) for d in open_deals]
-        out[f"d{h}"] = _interval(ps, [float(d.value) for d in open_deals], len(open_deals))
+        out[f"d{h}"] = _interval([(probs.get(st, {}).get(h, 0.0), k, v, v2)
+                                  for st, k, v, v2 in by_stage], n_open)
     return out
 
 
@@ -268,30 +290,43 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
     if filters.get("since"):
         sc += " AND d.created_at >= :since"
         args["since"] = filters["since"]
-    reached = {r.to_stage: int(r.n) for r in s.execute(db.sql(
-        "SELECT h.to_stage, COUNT(DISTINCT h.deal_id) AS n FROM {t:deal_stage_history} h "
-        "JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc + " GROUP BY h.to_stage"), args)}
-    # a deal that reached a later stage passed the earlier ones, even if it skipped them:
-    # per deal the furthest stage reached (FIELD: 0 for closed_lost), then cumulative counts
+    # Each deal's distinct stages are precomputed (deals.stages_reached, see
+    # aggregates.py): one pass over the deals, grouped by that set. A deal that
+    # reached a later stage passed the earlier ones, even if it skipped them:
+    # per deal the furthest pipeline stage reached (closed_lost and stages no
+    # longer configured count for none), then cumulative counts.
     pipeline = [st for st in order if st != "closed_lost"]
-    field = ", ".join("'" + st.replace("'", "") + "'" for st in pipeline)
-    furthest = {int(r.r): int(r.n) for r in s.execute(db.sql(
-        "SELECT x.r, COUNT(*) AS n FROM (SELECT MAX(FIELD(h.to_stage, " + field + ")) AS r "
-        "FROM {t:deal_stage_history} h JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc +
-        " GROUP BY h.deal_id) x GROUP BY x.r"), args)}
+    rank = {st.lower(): i + 1 for i, st in enumerate(pipeline)}
+    reached: dict[str, int] = {}
+    furthest: dict[int, int] = {}
+    for r in s.execute(db.sql(
+            "SELECT d.stages_reached AS r, COUNT(*) AS n FROM {t:deals} d WHERE "
+            "d.stages_reached <> '' AND " + sc + " GROUP BY d.stages_reached"), args):
+        got = {x.lower() for x in r.r.split(",")}     # the column's collation is case-blind
+        for st in got:
+            reached[st] = reached.get(st, 0) + int(r.n)
+        top = max((rank.get(st, 0) for st in got), default=0)
+        furthest[top] = furthest.get(top, 0) + int(r.n)
     passed = {st: sum(n for r, n in furthest.items() if r >= i + 1)
               for i, st in enumerate(pipeline)}
     funnel = []
     for i, st in enumerate(pipeline):
         nxt = pipeline[i + 1] if i + 1 < len(pipeline) else None
-        funnel.append({"stage": st, "deals": int(passed[st]), "entered": reached.get(st, 0),
+        funnel.append({"stage": st, "deals": int(passed[st]),
+                       "entered": reached.get(st.lower(), 0),
                        "to_next": round(passed[nxt] / passed[st], 4) if nxt and passed[st]
                        else None})
+    # finished stays: history.left_at is the next entry's time (aggregates.py)
+    hsc = _scope(agents, "h.agent_id")
+    join = ""
+    if filters.get("agent_id"):
+        hsc += " AND h.agent_id = :fa"
+    if filters.get("since"):
+        join = " JOIN {t:deals} d ON d.id = h.deal_id AND d.created_at >= :since"
     stays = s.execute(db.sql(
-        "SELECT x.stage, AVG(TIMESTAMPDIFF(SECOND, x.created_at, x.next_at)) / 86400 AS days "
-        "FROM (SELECT h.to_stage AS stage, h.created_at, LEAD(h.created_at) OVER (PARTITION BY "
-        "h.deal_id ORDER BY h.created_at, h.id) AS next_at FROM {t:deal_stage_history} h "
-        "JOIN {t:deals} d ON d.id = h.deal_id WHERE " + sc + ") x GROUP BY x.stage"), args).all()
+        "SELECT h.to_stage AS stage, AVG(TIMESTAMPDIFF(SECOND, h.created_at, h.left_at)) / 86400 "
+        "AS days FROM {t:deal_stage_history} h" + join + " WHERE h.left_at IS NOT NULL AND "
+        + hsc + " GROUP BY h.to_stage"), args).all()
     time_in = {r.stage: round(float(r.days), 2) for r in stays if r.days is not None}
     weighted = s.execute(db.sql(
         "SELECT COALESCE(SUM(d.value * d.probability / 100), 0) AS w, COALESCE(SUM(d.value), 0) "
@@ -301,13 +336,13 @@ def pipeline_metrics(s: Session, agents: list[int] | None, filters: dict[str, An
                   "weighted_value": round(float(r.w), 2),
                   "win_rate": round(int(r.won) / (int(r.won) + int(r.lost)), 4)
                   if int(r.won) + int(r.lost) else None}
-                 for r in s.execute(db.sql(
-                     "SELECT d.agent_id, u.display_name AS name, SUM(" + OPEN + ") AS open, "
-                     "SUM(d.stage = 'closed_won') AS won, SUM(d.stage = 'closed_lost') AS lost, "
-                     "SUM(IF(" + OPEN + ", d.value * d.probability / 100, 0)) AS w "
-                     "FROM {t:deals} d LEFT JOIN {wp:users} u ON u.ID = d.agent_id WHERE "
-                     "d.agent_id IS NOT NULL AND " + sc + " GROUP BY d.agent_id, u.display_name"
-                     " ORDER BY d.agent_id"), args)]
+                 for r in s.execute(db.sql(   # grouped in agent_id order on the index, then named
+                     "SELECT x.*, u.display_name AS name FROM (SELECT d.agent_id, SUM(" + OPEN +
+                     ") AS open, SUM(d.stage = 'closed_won') AS won, SUM(d.stage = 'closed_lost') "
+                     "AS lost, SUM(IF(" + OPEN + ", d.value * d.probability / 100, 0)) AS w "
+                     "FROM {t:deals} d WHERE d.agent_id IS NOT NULL AND " + sc + " GROUP BY "
+                     "d.agent_id) x LEFT JOIN {wp:users} u ON u.ID = x.agent_id ORDER BY "
+                     "x.agent_id"), args)]
     agent_filter = [int(filters["agent_id"])] if filters.get("agent_id") else agents
     return {"funnel": funnel, "avg_days_in_stage": time_in,
             "open_deals": int(weighted.n), "pipeline_value": round(float(weighted.v), 2),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from ..analytics.aggregates import refresh_deal
 from ..config import Config
 from ..db import Database, get_db
 from ..leads.timeline import add_activity
@@ -68,6 +69,7 @@ def ensure_deal(conn: Connection, db: Database, link: Any) -> int:
         conn.execute(db.sql(
             "INSERT INTO {t:deal_stage_history} (deal_id, from_stage, to_stage, source, reason) "
             "VALUES (:d, NULL, 'new', 'create', 'Opened a shared listing link')"), {"d": found})
+        refresh_deal(conn, found)
     conn.execute(db.sql("UPDATE {t:listing_links} SET deal_id = :d WHERE id = :id"),
                  {"d": found, "id": link.id})
     link.deal_id = int(found)

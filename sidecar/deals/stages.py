@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..analytics.aggregates import refresh_deal
 from ..db import get_db
 from ..wpoptions import get_option
 
@@ -61,7 +62,8 @@ def move_by_rule(session: Session, deal_id: int, target: str, *, event_id: int |
 def record_move(session: Session, deal_id: int, from_stage: str | None, to_stage: str, *,
                 source: str, reason: str, event_id: int | None = None,
                 user_id: int | None = None) -> None:
-    """The stage change, its history row and the follow-up unit of work."""
+    """The stage change, its history row (with the deal's aggregates, see
+    analytics/aggregates.py) and the follow-up unit of work."""
     db = get_db()
     session.execute(db.sql(
         "UPDATE {t:deals} SET stage = :s, stage_changed_at = NOW(3), "
@@ -72,6 +74,7 @@ def record_move(session: Session, deal_id: int, from_stage: str | None, to_stage
         "reason, event_id) VALUES (:d, :f, :t, :src, :u, :r, :e)"),
         {"d": deal_id, "f": from_stage, "t": to_stage, "src": source, "u": user_id,
          "r": reason[:255], "e": event_id})
+    refresh_deal(session, deal_id)    # the metrics' aggregates, same transaction
     session.execute(db.sql(
         "INSERT INTO {t:outbox} (topic, queue, payload) VALUES ('deal.stage_changed', 'high', :p)"),
         {"p": json.dumps({"deal_id": deal_id, "from_stage": from_stage, "to_stage": to_stage,

@@ -8,7 +8,8 @@
  *
  * A stage change (manual here, by rule in the sidecar) writes a
  * deal_stage_history row and a 'deal.stage_changed' outbox row (the stage's
- * follow-up tasks) in the same transaction.
+ * follow-up tasks) in the same transaction, and refreshes the deal's metrics
+ * aggregates (refresh_aggregates(), sql/081).
  */
 
 defined( 'ABSPATH' ) || exit;
@@ -320,6 +321,26 @@ class SENW_CRM_Deals {
 				array( '%s', '%s', '%s' )
 			)
 		);
+		self::refresh_aggregates( $deal_id );
+	}
+
+	/**
+	 * Recomputes one deal's precomputed metrics aggregates from its stage
+	 * history (sql/081: deals.stages_reached and won_at; history left_at,
+	 * agent_id, won_at), in the caller's transaction, after every write of
+	 * that history. The same statements as the sidecar's
+	 * sidecar/analytics/aggregates.py refresh_deal().
+	 *
+	 * @param int $deal_id Deal whose history was written (its row is locked by the caller).
+	 */
+	public static function refresh_aggregates( $deal_id ) {
+		global $wpdb;
+		$d = SENW_CRM_Db::t( 'deals' );
+		$h = SENW_CRM_Db::t( 'deal_stage_history' );
+		// phpcs:disable WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from the prefix.
+		SENW_CRM_Db::check( $wpdb->query( $wpdb->prepare( "UPDATE `{$d}` d SET d.stages_reached = COALESCE((SELECT GROUP_CONCAT(DISTINCT h.to_stage ORDER BY h.to_stage SEPARATOR ',') FROM `{$h}` h WHERE h.deal_id = d.id), ''), d.won_at = (SELECT MIN(h.created_at) FROM `{$h}` h WHERE h.deal_id = d.id AND h.to_stage = 'closed_won'), d.updated_at = d.updated_at WHERE d.id = %d", (int) $deal_id ) ) );
+		SENW_CRM_Db::check( $wpdb->query( $wpdb->prepare( "UPDATE `{$h}` h JOIN (SELECT id, LEAD(created_at) OVER (ORDER BY created_at, id) AS next_at FROM `{$h}` WHERE deal_id = %d) x ON x.id = h.id JOIN `{$d}` d ON d.id = h.deal_id SET h.left_at = x.next_at, h.agent_id = d.agent_id, h.won_at = d.won_at WHERE h.deal_id = %d", (int) $deal_id, (int) $deal_id ) ) );
+		// phpcs:enable
 	}
 
 	/**
