@@ -18,7 +18,7 @@ from .config import Config, load_config
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 # The schema version this code was written for; the last migration in sql/.
-SCHEMA_VERSION = 81
+SCHEMA_VERSION = 90
 
 _MIGRATIONS_TABLE = "senw_schema_migrations"
 

@@ -142,3 +142,35 @@ def test_a_row_whose_worker_died_is_settled_without_waiting(db, standins, client
     assert message(db, alive).status == "sending"      # may still be in flight: left alone
     with db.Session.begin() as s:
         s.execute(db.sql("DELETE FROM {t:messages} WHERE idempotency_key = :k"), {"k": alive})
+
+
+def test_the_senders_follow_up_runs_once_after_the_resolver_settled_its_message(
+        db, standins, clients):
+    """A sender keeps its own progress in on_settled (a campaign member moving
+    on, an alert's matches marked sent). When the resolver settled the row
+    instead, the next send of the key runs that hook once, and sends nothing;
+    a key its sender settled itself never runs it again."""
+    from sidecar.notify.messages import Outgoing, send_once
+
+    to, body = "+15035550187", f"alert {uuid.uuid4().hex}"
+    clients[1].send_sms(to, body)                               # Twilio got it; we died
+    key = cut_short(db, "sms", to, body)
+    resolve(db, clients)
+    assert (message(db, key).status, message(db, key).follow_up_pending) == ("sent", 1)
+    seen: list[tuple[str, bool]] = []
+
+    def hook(s, outcome) -> None:  # type: ignore[no-untyped-def]
+        seen.append((outcome.status, outcome.changed))
+
+    msg = Outgoing(key, "sms", to, body)
+    assert send_once(db.Session, msg, clients[1], hook).status == "sent"
+    assert seen == [("sent", False)] and message(db, key).follow_up_pending == 0
+    send_once(db.Session, msg, clients[1], hook)
+    assert seen == [("sent", False)]
+    assert len(posts(standins.twilio, "/Messages.json", body)) == 1     # never sent again
+
+    own = Outgoing(f"own-{uuid.uuid4().hex}", "sms", to, f"alert {uuid.uuid4().hex}")
+    seen.clear()
+    send_once(db.Session, own, clients[1], hook)
+    send_once(db.Session, own, clients[1], hook)
+    assert seen == [("sent", True)] and message(db, own.idempotency_key).follow_up_pending == 0

@@ -255,7 +255,7 @@ def test_backfill_migration_computes_the_aggregates_of_existing_rows(pre081, db)
         ids["E"] = conn.execute(text(
             "INSERT INTO agg_senw_deals (person_id, agent_id, title, stage) VALUES (:p, :a, "
             "'no history', 'new')"), {"p": person, "a": B}).lastrowid
-    assert migrate(adb) == [81]
+    assert migrate(adb)[:1] == [81]      # (and any later migrations)
     with adb.engine.connect() as conn:
         assert aggregates.mismatches(conn, db=adb) == []
         reached = dict(conn.execute(text("SELECT id, stages_reached FROM agg_senw_deals")).all())

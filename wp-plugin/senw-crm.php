@@ -13,7 +13,7 @@ defined( 'ABSPATH' ) || exit;
 
 define( 'SENW_CRM_VERSION', '0.1.0' );
 // The schema version this plugin was written for: the last migration in sql/.
-define( 'SENW_CRM_SCHEMA_VERSION', 81 );
+define( 'SENW_CRM_SCHEMA_VERSION', 90 );
 define( 'SENW_CRM_FILE', __FILE__ );
 define( 'SENW_CRM_DIR', __DIR__ );
 

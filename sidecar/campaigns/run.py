@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..compliance.gate import Request, decide
 from ..config import Config
 from ..db import Database, get_db
-from ..notify.messages import CONTACT, EmailSender, Outgoing, SmsSender, send_to_contact
+from ..notify.messages import CONTACT, FINAL, EmailSender, Outgoing, SmsSender, send_to_contact
 from ..notify.twilio_client import TwilioClient
 from ..savedsearch.mailer import AlertMailer
 from ..tx import in_transaction
@@ -272,7 +272,7 @@ def _message_step(db: Database, cfg: Config, cid: int, step: Any, member: Any,
                    body=body, subject=render(str(step.subject), c, brokerage, postal)[:255],
                    lead_id=member.lead_id, person_id=int(member.person_id), audience=CONTACT)
     def settled(s: Session, outcome: Any) -> None:
-        if outcome.status not in ("sent", "simulated", "unknown"):
+        if outcome.status not in FINAL:
             return                # failed: the member stays due, the next tick tries again
         _record(s, cid, step, member, "sent", message_id=outcome.message_id)
         result.finished += _advance(s, member, steps, now)
@@ -293,10 +293,7 @@ def _message_step(db: Database, cfg: Config, cid: int, step: Any, member: Any,
         else:
             result.finished += _advance(s, member, steps, now)
 
-    outcome = send_to_contact(db.Session, msg, client, purpose="marketing", actor=actor, at=now,
-                              on_settled=settled, on_blocked=blocked)
-    if not outcome.changed and outcome.status in ("sent", "simulated", "unknown"):
-        # Settled earlier without this member moving on: the worker that sent it
-        # died before the settling transaction, and the message resolver settled
-        # the row since (it knows nothing of campaigns). Not sent again: recorded.
-        in_transaction(db.Session, lambda s: settled(s, outcome))
+    # A send cut short and settled by the message resolver has `settled` run
+    # at this key's next send (messages.follow_up): the member moves on then.
+    send_to_contact(db.Session, msg, client, purpose="marketing", actor=actor, at=now,
+                    on_settled=settled, on_blocked=blocked)

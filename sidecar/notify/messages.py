@@ -176,8 +176,11 @@ def send_to_contact(sessions: sessionmaker, msg: Outgoing, client: EmailSender |
 
     def gate(s: Session) -> tuple[int, Any] | Outcome:
         db = get_db()
-        row = s.execute(db.sql("SELECT id, status FROM {t:messages} WHERE idempotency_key = :k"
-                               " FOR UPDATE"), {"k": msg.idempotency_key}).first()
+        row = s.execute(db.sql("SELECT id, status, follow_up_pending FROM {t:messages} WHERE"
+                               " idempotency_key = :k FOR UPDATE"),
+                        {"k": msg.idempotency_key}).first()
+        if row is not None and row.status in FINAL:
+            return follow_up(s, row, on_settled)
         if row is not None and row.status not in ("blocked", "queued", "failed"):
             return Outcome(row.id, row.status, False)
         decision = decide(s, Request(
@@ -249,10 +252,10 @@ def _claim(s: Session, msg: Outgoing, client: EmailSender | SmsSender,
     db = get_db()
     reserve(s, msg, client.provider)
     row = s.execute(db.sql(
-        "SELECT id, status, attempts FROM {t:messages} WHERE idempotency_key = :k FOR UPDATE"),
-        {"k": msg.idempotency_key}).one()
+        "SELECT id, status, attempts, follow_up_pending FROM {t:messages} "
+        "WHERE idempotency_key = :k FOR UPDATE"), {"k": msg.idempotency_key}).one()
     if row.status in FINAL:
-        return row.id, Outcome(row.id, row.status, False)
+        return row.id, follow_up(s, row, on_settled)
     if row.status == "sending":
         # In flight elsewhere, or cut short: the resolver asks the provider.
         return row.id, Outcome(row.id, "sending", False)
@@ -276,12 +279,28 @@ def _settled(s: Session, outcome: Outcome, on_settled: OnSettled | None) -> Outc
 
 def _finish(s: Session, message_id: int, status: str, *, attempts: int = 0,
             error: str | None = None, provider_message_id: str | None = None,
-            resolved_by: str | None = None) -> None:
+            resolved_by: str | None = None, follow_up: bool = False) -> None:
+    """Settle the row. `follow_up`: settled by someone other than its sender
+    (the resolver), so the sender's on_settled has not run (see follow_up())."""
     s.execute(get_db().sql(
         "UPDATE {t:messages} SET status = :status, attempts = attempts + :n, error = :error, "
         "provider_message_id = COALESCE(:pid, provider_message_id), "
-        "resolved_by = COALESCE(:rb, resolved_by), "
+        "resolved_by = COALESCE(:rb, resolved_by), follow_up_pending = :fu, "
         "sent_at = IF(:status IN ('sent', 'simulated'), COALESCE(sent_at, NOW(3)), sent_at) "
         "WHERE id = :id"),
         {"status": status, "n": attempts, "error": error[:500] if error else None,
-         "pid": provider_message_id or None, "rb": resolved_by, "id": message_id})
+         "pid": provider_message_id or None, "rb": resolved_by, "fu": int(follow_up),
+         "id": message_id})
+
+
+def follow_up(s: Session, row: Any, on_settled: OnSettled | None) -> Outcome:
+    """A send of a key already settled (`row`: id, status, follow_up_pending,
+    locked by the caller). If the resolver settled it, the sender's
+    on_settled never ran: it runs now, once, in this transaction; a key its
+    sender settled itself had it already."""
+    outcome = Outcome(int(row.id), row.status, False)
+    if row.follow_up_pending and on_settled is not None:
+        on_settled(s, outcome)
+        s.execute(get_db().sql("UPDATE {t:messages} SET follow_up_pending = 0 WHERE id = :id"),
+                  {"id": row.id})
+    return outcome

@@ -23,6 +23,7 @@ from ..leads.timeline import add_activity
 from ..tx import in_transaction
 from .messages import (
     CONTACT,
+    FINAL,
     RESOLVE_AFTER,
     STAFF,
     NotificationFailed,
@@ -91,7 +92,9 @@ def _settle(db: Database, row: Any, status: str, note: str, **kw: Any) -> bool:
             "SELECT status FROM {t:messages} WHERE id = :id FOR UPDATE"), {"id": row.id}).scalar()
         if current != "sending":
             return False
-        _finish(s, row.id, status, **kw)
+        # settled here, not by its sender: the sender's on_settled follow-up
+        # runs at the key's next send (messages.follow_up)
+        _finish(s, row.id, status, follow_up=status in FINAL, **kw)
         if row.lead_id is not None and note:
             add_activity(s, "message", note, lead_id=row.lead_id, person_id=row.person_id,
                          meta={"step": "resolve", "message_id": row.id, "channel": row.channel,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..config import Config
 from ..db import Database, get_db
 from ..leads.timeline import add_activity
-from ..notify.messages import CONTACT, Outcome, Outgoing, send_to_contact
+from ..notify.messages import CONTACT, FINAL, Outcome, Outgoing, send_to_contact
 from ..tx import in_transaction
 from .mailer import AlertMailer
 
@@ -125,7 +125,7 @@ def send_alert(db: Database, cfg: Config, pid: int, mailer: AlertMailer | None =
         unsubscribe_url(cfg.wp_url, p["unsubscribe_token"]))
 
     def settled(s: Session, outcome: Outcome) -> None:
-        if outcome.status not in ("sent", "simulated", "unknown"):
+        if outcome.status not in FINAL:
             return
         s.execute(db.sql("UPDATE {t:alert_matches} SET sent_at = UTC_TIMESTAMP(3), message_id = :m"
                          " WHERE id IN (" + ",".join(str(i) for i in ids) + ")"),
