@@ -64,15 +64,14 @@ class SENW_CRM_Admin_Audit {
 		echo SENW_CRM_Lead_Form::template( // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			'admin-audit',
 			array(
-				'filters'  => $filters,
-				'items'    => $result['items'],
-				'total'    => $result['total'],
-				'page'     => $page,
-				'pages'    => (int) ceil( $result['total'] / self::PER_PAGE ),
-				'users'    => SENW_CRM_Audit::users(),
-				'actions'  => SENW_CRM_Audit::distinct( 'action' ),
-				'objects'  => SENW_CRM_Audit::distinct( 'object_type' ),
-				'post_url' => admin_url( 'admin-post.php' ),
+				'filters' => $filters,
+				'items'   => $result['items'],
+				'total'   => $result['total'],
+				'page'    => $page,
+				'pages'   => (int) ceil( $result['total'] / self::PER_PAGE ),
+				'users'   => SENW_CRM_Audit::users(),
+				'actions' => SENW_CRM_Audit::distinct( 'action' ),
+				'objects' => SENW_CRM_Audit::distinct( 'object_type' ),
 			)
 		);
 	}
@@ -93,12 +92,7 @@ class SENW_CRM_Admin_Audit {
 		check_admin_referer( self::EXPORT );
 		$filters = self::filters( $_POST );
 		SENW_CRM_Audit::log( 'export', 'audit_log', null, array_filter( $filters ) );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="senw-crm-audit-' . gmdate( 'Ymd-His' ) . '.csv"' );
-		header( 'X-Content-Type-Options: nosniff' );
-		$out = fopen( 'php://output', 'w' );
-		SENW_CRM_Csv::put( $out, array( 'id', 'time_utc', 'user_id', 'user', 'action', 'object_type', 'object_id', 'ip_address', 'details' ) );
+		$out = SENW_CRM_Csv::download( 'senw-crm-audit-' . gmdate( 'Ymd-His' ) . '.csv', array( 'id', 'time_utc', 'user_id', 'user', 'action', 'object_type', 'object_id', 'ip_address', 'details' ) );
 		SENW_CRM_Audit::each(
 			$filters,
 			static function ( $row ) use ( $out ) {

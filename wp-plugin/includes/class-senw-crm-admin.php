@@ -258,6 +258,33 @@ class SENW_CRM_Admin {
 	 * @param array      $choices Value => label.
 	 * @param string|int $current The selected value.
 	 */
+	/**
+	 * "Export CSV" for a filtered table: a nonced admin-post form carrying the
+	 * table's current filters ($query_args, the page number left out), with
+	 * the table's count beside the button.
+	 *
+	 * @param string $action     admin-post action (also the nonce's action).
+	 * @param array  $query_args The filters in the screen's URL.
+	 * @param string $id         Id prefix: "<id>-export" (button), "<id>-count".
+	 * @param string $count      The count, as the reader reads it.
+	 * @param string $class      The form's class.
+	 */
+	public static function export_form( $action, array $query_args, $id, $count, $class = '' ) {
+		?>
+		<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>"<?php echo $class ? ' class="' . esc_attr( $class ) . '"' : ''; ?>>
+			<input type="hidden" name="action" value="<?php echo esc_attr( $action ); ?>">
+			<?php wp_nonce_field( $action ); ?>
+			<?php foreach ( $query_args as $key => $value ) : ?>
+				<?php if ( 'page' !== $key ) : ?>
+					<input type="hidden" name="<?php echo esc_attr( $key ); ?>" value="<?php echo esc_attr( $value ); ?>">
+				<?php endif; ?>
+			<?php endforeach; ?>
+			<p><button type="submit" class="button" id="<?php echo esc_attr( $id . '-export' ); ?>"><?php esc_html_e( 'Export CSV', 'senw-crm' ); ?></button>
+			<span class="senw-count" id="<?php echo esc_attr( $id . '-count' ); ?>"><?php echo esc_html( $count ); ?></span></p>
+		</form>
+		<?php
+	}
+
 	/** Page links under a filtered table (nothing when there is one page). */
 	public static function pagination( $page, $pages, array $query_args ) {
 		if ( $pages <= 1 ) {

@@ -167,12 +167,7 @@ class SENW_CRM_Bulk {
 	private static function export( array $ids ) {
 		$rows = $ids ? SENW_CRM_Leads::query( array( 'ids' => $ids, 'per_page' => 500 ), get_current_user_id() ) : array( 'items' => array() );
 		SENW_CRM_Audit::log( 'export', 'lead', null, array( 'count' => count( $ids ) ) );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="senw-crm-leads-' . gmdate( 'Ymd-His' ) . '.csv"' );
-		header( 'X-Content-Type-Options: nosniff' );
-		$out = fopen( 'php://output', 'w' );
-		SENW_CRM_Csv::put( $out, array( 'id', 'name', 'email', 'phone', 'status', 'temperature', 'source', 'agent', 'score', 'received' ) );
+		$out = SENW_CRM_Csv::download( 'senw-crm-leads-' . gmdate( 'Ymd-His' ) . '.csv', array( 'id', 'name', 'email', 'phone', 'status', 'temperature', 'source', 'agent', 'score', 'received' ) );
 		foreach ( $rows['items'] as $r ) {
 			$r = (array) $r;
 			if ( ! in_array( (int) $r['id'], $ids, true ) ) {

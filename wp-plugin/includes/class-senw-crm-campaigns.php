@@ -213,12 +213,7 @@ class SENW_CRM_Campaigns {
 		$wpdb->update( self::t( 'mail_batches' ), array( 'exported_at' => SENW_CRM_Db::now() ), array( 'id' => $batch ), array( '%s' ), array( '%d' ) );
 		// phpcs:enable
 		SENW_CRM_Audit::log( 'export', 'mail_batch', $batch, array( 'pieces' => count( $rows ) ) );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="senw-mail-batch-' . $batch . '.csv"' );
-		header( 'X-Content-Type-Options: nosniff' );
-		$out = fopen( 'php://output', 'w' );
-		SENW_CRM_Csv::put( $out, array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
+		$out = SENW_CRM_Csv::download( 'senw-mail-batch-' . $batch . '.csv', array( 'first_name', 'last_name', 'address', 'city', 'state', 'zip' ) );
 		foreach ( $rows as $row ) {
 			SENW_CRM_Csv::put( $out, $row );
 		}

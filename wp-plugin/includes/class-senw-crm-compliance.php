@@ -184,13 +184,12 @@ class SENW_CRM_Compliance {
 		echo SENW_CRM_Lead_Form::template( // phpcs:ignore WordPress.Security.EscapeOutput -- the template escapes.
 			'admin-compliance-ledger',
 			array(
-				'filters'  => $filters,
-				'items'    => $result['items'],
-				'total'    => $result['total'],
-				'page'     => $page,
-				'pages'    => (int) ceil( $result['total'] / self::PER_PAGE ),
-				'rules'    => self::rules(),
-				'post_url' => admin_url( 'admin-post.php' ),
+				'filters' => $filters,
+				'items'   => $result['items'],
+				'total'   => $result['total'],
+				'page'    => $page,
+				'pages'   => (int) ceil( $result['total'] / self::PER_PAGE ),
+				'rules'   => self::rules(),
 			)
 		);
 	}
@@ -203,12 +202,7 @@ class SENW_CRM_Compliance {
 		check_admin_referer( self::EXPORT );
 		$filters = self::filters( $_POST );
 		SENW_CRM_Audit::log( 'export', 'compliance_ledger', null, array_filter( $filters ) );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="senw-crm-compliance-' . gmdate( 'Ymd-His' ) . '.csv"' );
-		header( 'X-Content-Type-Options: nosniff' );
-		$out = fopen( 'php://output', 'w' );
-		SENW_CRM_Csv::put( $out, array( 'id', 'decided_at_utc', 'channel', 'purpose', 'allowed', 'rule', 'reasons', 'address', 'person_id', 'lead_id', 'registry_date', 'actor', 'user_id', 'ref' ) );
+		$out = SENW_CRM_Csv::download( 'senw-crm-compliance-' . gmdate( 'Ymd-His' ) . '.csv', array( 'id', 'decided_at_utc', 'channel', 'purpose', 'allowed', 'rule', 'reasons', 'address', 'person_id', 'lead_id', 'registry_date', 'actor', 'user_id', 'ref' ) );
 		list( $where, $args ) = self::where( $filters );
 		$last = PHP_INT_MAX;
 		do {

@@ -26,4 +26,25 @@ class SENW_CRM_Csv {
 	public static function put( $handle, array $cells ) {
 		return fputcsv( $handle, array_map( array( __CLASS__, 'cell' ), array_values( $cells ) ) );
 	}
+
+	/** The answer's headers for a CSV file download named $filename (not cached, not sniffed). */
+	public static function headers( $filename ) {
+		nocache_headers();
+		header( 'Content-Type: text/csv; charset=utf-8' );
+		header( 'Content-Disposition: attachment; filename="' . str_replace( array( '"', "\r", "\n" ), '', (string) $filename ) . '"' );
+		header( 'X-Content-Type-Options: nosniff' );
+	}
+
+	/**
+	 * Starts a CSV download: its headers, then the output stream with
+	 * $columns as the first row. The caller put()s the rows and closes it.
+	 *
+	 * @return resource
+	 */
+	public static function download( $filename, array $columns ) {
+		self::headers( $filename );
+		$out = fopen( 'php://output', 'w' ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- php://output stream.
+		self::put( $out, $columns );
+		return $out;
+	}
 }

@@ -60,13 +60,8 @@ class SENW_CRM_List_Report {
 			wp_die( esc_html__( 'No such list.', 'senw-crm' ), 404 );
 		}
 		SENW_CRM_Audit::log( 'export', 'list_errors', $id );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="list-' . $id . '-rows-set-aside.csv"' );
-		header( 'X-Content-Type-Options: nosniff' );
-		$out   = fopen( 'php://output', 'w' ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- php://output stream.
+		$out   = SENW_CRM_Csv::download( 'list-' . $id . '-rows-set-aside.csv', array( 'row', 'kind', 'field', 'reason' ) );
 		$table = SENW_CRM_Db::t( 'import_errors' );
-		SENW_CRM_Csv::put( $out, array( 'row', 'kind', 'field', 'reason' ) );
 		$after = -1;
 		do {
 			// Pages of 5,000 by id: a large file's report streams without being held in memory.

@@ -315,10 +315,7 @@ class SENW_CRM_Lists {
 			wp_die( esc_html__( 'This export is not available.', 'senw-crm' ), 404 );
 		}
 		SENW_CRM_Audit::log( 'download', 'export', $eid );
-		nocache_headers();
-		header( 'Content-Type: text/csv; charset=utf-8' );
-		header( 'Content-Disposition: attachment; filename="' . basename( $path ) . '"' );
-		header( 'X-Content-Type-Options: nosniff' );
+		SENW_CRM_Csv::headers( basename( $path ) );
 		readfile( $path ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- the sidecar's finished file.
 		exit;
 	}

@@ -1,7 +1,7 @@
 <?php
 /**
  * CRM > Audit Log. Variables: $filters, $items, $total, $page, $pages,
- * $users (id => name), $actions, $objects (distinct values), $post_url.
+ * $users (id => name), $actions, $objects (distinct values).
  *
  * @package senw-crm
  */
@@ -49,17 +49,7 @@ $senw_base = array_filter(
 			<input type="date" id="senw-audit-to" name="to" value="<?php echo esc_attr( $filters['to'] ); ?>"></span>
 		<span class="senw-filter"><button type="submit" class="button"><?php esc_html_e( 'Filter', 'senw-crm' ); ?></button></span>
 	</form>
-	<form method="post" action="<?php echo esc_url( $post_url ); ?>" class="senw-audit-export">
-		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Admin_Audit::EXPORT ); ?>">
-		<?php wp_nonce_field( SENW_CRM_Admin_Audit::EXPORT ); ?>
-		<?php foreach ( $senw_base as $senw_key => $senw_value ) : ?>
-			<?php if ( 'page' !== $senw_key ) : ?>
-				<input type="hidden" name="<?php echo esc_attr( $senw_key ); ?>" value="<?php echo esc_attr( $senw_value ); ?>">
-			<?php endif; ?>
-		<?php endforeach; ?>
-		<p><button type="submit" class="button" id="senw-audit-export"><?php esc_html_e( 'Export CSV', 'senw-crm' ); ?></button>
-		<span class="senw-count"><?php echo esc_html( sprintf( /* translators: %s: number of entries */ _n( '%s entry', '%s entries', $total, 'senw-crm' ), number_format_i18n( $total ) ) ); ?></span></p>
-	</form>
+	<?php SENW_CRM_Admin::export_form( SENW_CRM_Admin_Audit::EXPORT, $senw_base, 'senw-audit', sprintf( /* translators: %s: number of entries */ _n( '%s entry', '%s entries', $total, 'senw-crm' ), number_format_i18n( $total ) ), 'senw-audit-export' ); ?>
 	<table class="wp-list-table widefat fixed striped senw-audit-table">
 		<thead><tr>
 			<th scope="col"><?php esc_html_e( 'When', 'senw-crm' ); ?></th>

@@ -1,7 +1,7 @@
 <?php
 /**
  * CRM > Compliance Ledger. Variables: $filters, $items, $total, $page, $pages,
- * $rules (distinct rule names), $post_url.
+ * $rules (distinct rule names).
  *
  * @package senw-crm
  */
@@ -41,17 +41,7 @@ $senw_channels = array_combine( SENW_CRM_Compliance::CHANNELS, SENW_CRM_Complian
 			<input type="date" id="senw-ledger-to" name="to" value="<?php echo esc_attr( $filters['to'] ); ?>"></span>
 		<span class="senw-filter"><button type="submit" class="button" id="senw-ledger-search"><?php esc_html_e( 'Filter', 'senw-crm' ); ?></button></span>
 	</form>
-	<form method="post" action="<?php echo esc_url( $post_url ); ?>">
-		<input type="hidden" name="action" value="<?php echo esc_attr( SENW_CRM_Compliance::EXPORT ); ?>">
-		<?php wp_nonce_field( SENW_CRM_Compliance::EXPORT ); ?>
-		<?php foreach ( $senw_base as $senw_key => $senw_value ) : ?>
-			<?php if ( 'page' !== $senw_key ) : ?>
-				<input type="hidden" name="<?php echo esc_attr( $senw_key ); ?>" value="<?php echo esc_attr( $senw_value ); ?>">
-			<?php endif; ?>
-		<?php endforeach; ?>
-		<p><button type="submit" class="button" id="senw-ledger-export"><?php esc_html_e( 'Export CSV', 'senw-crm' ); ?></button>
-		<span class="senw-count" id="senw-ledger-count"><?php echo esc_html( sprintf( /* translators: %s: number of decisions */ _n( '%s decision', '%s decisions', $total, 'senw-crm' ), number_format_i18n( $total ) ) ); ?></span></p>
-	</form>
+	<?php SENW_CRM_Admin::export_form( SENW_CRM_Compliance::EXPORT, $senw_base, 'senw-ledger', sprintf( /* translators: %s: number of decisions */ _n( '%s decision', '%s decisions', $total, 'senw-crm' ), number_format_i18n( $total ) ) ); ?>
 	<table class="wp-list-table widefat fixed striped senw-ledger-table" id="senw-ledger-table">
 		<thead><tr>
 			<th scope="col"><?php esc_html_e( 'When', 'senw-crm' ); ?></th>
